@@ -1,0 +1,144 @@
+"""An assignment: where its reference, checks, probes and rubric live.
+
+``reference/NAME/assignment.toml`` describes it::
+
+    title = "The numpy neural-network library"
+    package = "numpy_nn"          # the package students import from
+    solution = "numpy_nn"         # folder of the reference solution (regions marked)
+
+    [modules]                     # module -> the names it defines
+    layers = ["Layer", "DenseLayer", "Dropout"]
+
+    [limits]                      # grader.sandbox.client.Limits
+    probe_seconds = 10
+
+    [points]                      # check function -> points (overrides the marker)
+    [thresholds]                  # named numbers the checks read (accuracies, epochs)
+
+A released bundle (``assignments/NAME``) has the same file without the
+solution; it carries ``checks/expected.json`` instead, the reference's
+answers to the public checks, so students can self-check without the reference.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+from grader.sandbox.client import Limits
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+class AssignmentError(Exception):
+    """The assignment cannot be found or its files are wrong (a usage error)."""
+
+
+def course_root() -> Path:
+    """The folder that holds ``reference/`` and ``assignments/`` (``NNGRADE_COURSE`` overrides)."""
+    return Path(os.environ.get("NNGRADE_COURSE", PROJECT_ROOT)).resolve()
+
+
+@dataclass
+class Assignment:
+    name: str
+    root: Path
+    title: str
+    package: str
+    modules: dict[str, list[str]]
+    limits: Limits
+    points: dict[str, float] = field(default_factory=dict)
+    thresholds: dict = field(default_factory=dict)
+    solution: str | None = None
+    kind: str = "modules"
+    config: dict = field(default_factory=dict)
+
+    @property
+    def checks_dir(self) -> Path:
+        return self.root / "checks"
+
+    @property
+    def probes_path(self) -> Path:
+        return self.checks_dir / "probes.py"
+
+    @property
+    def mistakes_path(self) -> Path:
+        return self.root / "mistakes.toml"
+
+    @property
+    def expected_path(self) -> Path:
+        return self.checks_dir / "expected.json"
+
+    @property
+    def has_reference(self) -> bool:
+        return self.solution is not None and (self.root / self.solution).is_dir()
+
+    @property
+    def solution_dir(self) -> Path:
+        if not self.has_reference:
+            raise AssignmentError(f"{self.root} is a student bundle: it has no reference solution")
+        return self.root / self.solution
+
+    @property
+    def homes(self) -> dict[str, str]:
+        """Each public name -> the module that must define it (``DenseLayer`` -> ``layers``)."""
+        return {name: module for module, names in self.modules.items() for name in names}
+
+    def solution_files(self) -> dict[str, Path]:
+        return {module: self.solution_dir / f"{module}.py" for module in self.modules}
+
+    def probes_source(self) -> str:
+        return self.probes_path.read_text(encoding="utf-8") if self.probes_path.exists() else ""
+
+    def check_files(self, public_only: bool = False) -> list[Path]:
+        from grader.release import is_hidden_check_file
+
+        files = sorted(self.checks_dir.glob("test_*.py"))
+        return [f for f in files if not (public_only and is_hidden_check_file(f))]
+
+    @classmethod
+    def from_dir(cls, root: Path, name: str | None = None) -> "Assignment":
+        config_path = root / "assignment.toml"
+        try:
+            config = tomllib.loads(config_path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise AssignmentError(f"{config_path} not found: an assignment folder needs an assignment.toml") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise AssignmentError(f"{config_path} is not valid TOML: {exc}") from None
+        try:
+            return cls(
+                name=name or config.get("name") or root.name, root=root.resolve(), title=config.get("title", root.name),
+                package=config["package"], modules={k: list(v) for k, v in config["modules"].items()},
+                limits=Limits.from_table(config.get("limits")), points=dict(config.get("points", {})),
+                thresholds=dict(config.get("thresholds", {})), solution=config.get("solution"),
+                kind=config.get("kind", "modules"), config=config)
+        except KeyError as exc:
+            raise AssignmentError(f"{config_path} lacks the required key {exc.args[0]!r}") from None
+
+
+def available() -> list[str]:
+    names = set()
+    for folder in ("reference", "assignments"):
+        base = course_root() / folder
+        if base.is_dir():
+            names.update(p.parent.name for p in base.glob("*/assignment.toml"))
+    return sorted(names)
+
+
+def load(name: str) -> Assignment:
+    """``name`` is an assignment name (``numpy_nn``) or a path to an assignment folder."""
+    path = Path(name)
+    if (path / "assignment.toml").is_file():
+        return Assignment.from_dir(path)
+    for folder in ("reference", "assignments"):
+        candidate = course_root() / folder / name
+        if (candidate / "assignment.toml").is_file():
+            return Assignment.from_dir(candidate, name)
+    known = ", ".join(available()) or "none"
+    raise AssignmentError(f"no assignment named {name!r} (available: {known})")

@@ -1,0 +1,151 @@
+"""The ``nngrade`` command (CONTRACT §1). Exit status: 0 when grading ran, 2 usage error, 1 grader failure."""
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from grader import assignment as assignments
+from grader.assignment import AssignmentError
+
+console = Console(highlight=False)
+
+
+def _load(name: str):
+    try:
+        return assignments.load(name)
+    except AssignmentError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+class _Group(click.Group):
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except AssignmentError as exc:  # a broken course file is the user's to fix
+            raise click.UsageError(str(exc)) from None
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="nngrade")
+def main():
+    """Exercises and trustworthy grading for a neural-networks course."""
+
+
+@main.command("list")
+def list_command():
+    """The assignments available, with their points."""
+    from grader.runner import count_points
+
+    table = Table("assignment", "title", "points", "checks (public/hidden)")
+    for name in assignments.available():
+        a = assignments.load(name)
+        public, hidden, points = count_points(a)
+        table.add_row(name, a.title, f"{points:g}", f"{public}/{hidden}")
+    console.print(table)
+
+
+@main.command()
+@click.argument("assignment")
+@click.option("--out", type=click.Path(path_type=Path), help="Where to write the bundle (default assignments/NAME).")
+def release(assignment, out):
+    """Build the student bundle from reference/ASSIGNMENT."""
+    from grader.release import release as do_release
+
+    a = _load(assignment)
+    target = out or assignments.course_root() / "assignments" / a.name
+    do_release(a, target)
+    console.print(f"Released {a.name} to {target}")
+
+
+def _print_results(results: dict, show_hidden: bool) -> None:
+    table = Table("#", "check", "points", "status", "message", show_lines=False)
+    for test in results["tests"]:
+        if not show_hidden and test["visibility"] != "visible":
+            continue
+        ok = test["status"] == "passed"
+        message = test["output"].splitlines()[0][:100] if test["output"] else ""
+        table.add_row(test["number"], test["name"], f"{test['score']:g}/{test['max_score']:g}",
+                      "[green]passed[/]" if ok else "[red]failed[/]", message)
+    console.print(table)
+    extra = results["extra_data"]
+    for note in extra.get("notes", []):
+        console.print(f"[yellow]note:[/] {note}")
+    console.print(f"[bold]score: {results['score']:g} / {extra['max_score']:g}[/]")
+
+
+@main.command()
+@click.argument("assignment")
+@click.argument("submission", required=False, type=click.Path(path_type=Path))
+def check(assignment, submission):
+    """Student self-check: the public checks, as a table."""
+    from grader.runner import grade
+
+    a = _load(assignment)
+    submission = submission or Path.cwd()
+    results = grade(a, submission, public_only=True)
+    _print_results(results, show_hidden=False)
+
+
+@main.command()
+@click.argument("assignment")
+@click.argument("submission", type=click.Path(path_type=Path))
+@click.option("--out", required=True, type=click.Path(path_type=Path), help="Folder for results.json and the reports.")
+def grade(assignment, submission, out):
+    """Grade one submission into OUT."""
+    from grader.report import write_reports
+    from grader.runner import grade as do_grade
+
+    a = _load(assignment)
+    if not submission.exists():
+        raise click.UsageError(f"{submission} does not exist")
+    results = do_grade(a, submission)
+    write_reports(results, out)
+    _print_results(results, show_hidden=True)
+    console.print(f"Results in {out}/results.json, report in {out}/report.md")
+
+
+@main.command()
+@click.argument("assignment")
+@click.option("--workers", default=2, show_default=True, help="Mistakes graded in parallel.")
+def validate(assignment, workers):
+    """Instructor self-test: reference full marks, skeleton ~0, every catalogued mistake caught."""
+    from grader.validate import validate as do_validate
+
+    a = _load(assignment)
+    started = time.perf_counter()
+
+    def progress(outcome):
+        mark = "[green]caught[/]" if outcome.caught else "[red]MISSED[/]"
+        named = "named" if outcome.named else "not named"
+        console.print(f"  {mark} ({named}) {outcome.id}: {outcome.title}")
+
+    console.print(f"Validating {a.name}…")
+    report = do_validate(a, workers=workers, progress=progress)
+    console.print(f"reference: {report.reference_score:g} / {report.max_score:g}")
+    for failure in report.reference_failures:
+        console.print(f"  [red]reference fails[/] {failure}")
+    for mistake in report.reference_misconceptions:
+        console.print(f"  [red]false alarm on the reference:[/] {mistake}")
+    console.print(f"skeleton: {report.skeleton_score:g} / {report.max_score:g} "
+                  f"({100 * report.skeleton_score / max(report.max_score, 1e-9):.1f}%)")
+    console.print(f"mistakes caught: {report.caught} / {len(report.mistakes)}; named: {report.named} / {len(report.mistakes)}")
+    console.print(f"({time.perf_counter() - started:.1f} s)")
+    console.print("[green]valid[/]" if report.ok else "[red]NOT valid[/]")
+    sys.exit(0 if report.ok else 1)
+
+
+@main.command()
+def demo():
+    """Grade the bundled sample submissions and say where the reports are."""
+    from grader.demo import run_demo
+
+    run_demo(console)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

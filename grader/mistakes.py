@@ -1,0 +1,142 @@
+"""The catalogue of classic mistakes: mutations of the reference, used twice.
+
+``validate`` submits each mutant and proves a check of its class catches it;
+grading replays a failed check's probe calls on the mutants of that class and,
+where the student's answers match a mutant's (and not the reference's), names
+the mistake. ``reference/NAME/mistakes.toml``::
+
+    [[mistake]]
+    id = "dense-weight-gradient-transposed"
+    class = "DenseLayer"
+    title = "Weight gradient transposed"
+    explanation = "The weight gradient is input.T @ output_error, shape (n_in, n_units)."
+    hint = "Check the shapes: the gradient has the shape of the weights."
+    [[mistake.edit]]
+    file = "layers.py"
+    find = "weights_error = self.input.T @ output_error"
+    replace = "weights_error = (output_error.T @ self.input).T * 0 + output_error.T.sum()"
+
+Each ``find`` must occur exactly once in the reference file.
+"""
+from __future__ import annotations
+
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+from grader.assignment import Assignment, AssignmentError
+from grader.checks import compare
+from grader.sandbox.client import ProbeFailure
+
+
+@dataclass
+class Mistake:
+    id: str
+    cls: str
+    title: str
+    explanation: str
+    hint: str
+    edits: list[dict] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {"id": self.id, "class": self.cls, "title": self.title, "explanation": self.explanation, "hint": self.hint}
+
+
+class Catalogue:
+    def __init__(self, assignment: Assignment):
+        self.assignment = assignment
+        self.mistakes: list[Mistake] = []
+        self._runners: dict[str, object] = {}
+        self._tmp: tempfile.TemporaryDirectory | None = None
+        path = assignment.mistakes_path
+        if path.exists():
+            try:
+                data = tomllib.loads(path.read_text(encoding="utf-8"))
+            except tomllib.TOMLDecodeError as exc:
+                raise AssignmentError(f"{path} is not valid TOML: {exc}") from None
+            for entry in data.get("mistake", []):
+                try:
+                    self.mistakes.append(Mistake(entry["id"], entry["class"], entry["title"], entry.get("explanation", ""),
+                                                 entry.get("hint", ""), list(entry.get("edit", []))))
+                except KeyError as exc:
+                    raise AssignmentError(f"{path}: a mistake lacks {exc.args[0]!r}") from None
+
+    def __iter__(self):
+        return iter(self.mistakes)
+
+    def __len__(self):
+        return len(self.mistakes)
+
+    def get(self, mistake_id: str) -> Mistake | None:
+        return next((m for m in self.mistakes if m.id == mistake_id), None)
+
+    def mutated_sources(self, mistake: Mistake) -> dict[str, str]:
+        """{file name: mutated source} for the files the mistake edits (plus untouched ones)."""
+        solution = self.assignment.solution_dir
+        sources = {p.name: p.read_text(encoding="utf-8") for p in solution.glob("*.py")}
+        for edit in mistake.edits:
+            name = edit["file"]
+            text = sources.get(name)
+            if text is None:
+                raise AssignmentError(f"mistake {mistake.id}: the reference has no {name}")
+            count = text.count(edit["find"])
+            if count != 1:
+                raise AssignmentError(f"mistake {mistake.id}: {edit['find']!r} occurs {count} times in {name} "
+                                      "(it must occur exactly once; quote more of the line)")
+            sources[name] = text.replace(edit["find"], edit["replace"])
+        return sources
+
+    def write_mutant(self, mistake: Mistake, into: Path) -> Path:
+        into.mkdir(parents=True, exist_ok=True)
+        for name, text in self.mutated_sources(mistake).items():
+            (into / name).write_text(text, encoding="utf-8")
+        return into
+
+    def _runner(self, mistake: Mistake):
+        from grader.probing import TrustedRunner
+
+        if mistake.id not in self._runners:
+            if self._tmp is None:
+                self._tmp = tempfile.TemporaryDirectory(prefix="nngrade-mutants-")
+            folder = self.write_mutant(mistake, Path(self._tmp.name) / mistake.id)
+            files = {m: folder / f"{m}.py" for m in self.assignment.modules}
+            self._runners[mistake.id] = TrustedRunner(self.assignment.package, files, self.assignment.homes,
+                                                      self.assignment.probes_source())
+        return self._runners[mistake.id]
+
+    def diagnose(self, cls: str, calls: list, reference) -> list[Mistake]:
+        """The catalogued mistakes of ``cls`` whose answers equal the student's on every recorded call."""
+        answered = [(p, k, s, v) for p, k, s, v in calls if not isinstance(v, ProbeFailure)]
+        if not answered:
+            return []
+        found = []
+        for mistake in self.mistakes:
+            if mistake.cls != cls:
+                continue
+            runner = self._runner(mistake)
+            differs_from_reference = False
+            for probe, kwargs, seed, value in answered:
+                try:
+                    mutant_value = runner.run(probe, kwargs, seed=seed)
+                except ProbeFailure:
+                    break
+                if compare(value, mutant_value, "", rtol=1e-4, atol=1e-7) is not None:
+                    break
+                if compare(mutant_value, reference.run(probe, kwargs, seed=seed), "", rtol=1e-6, atol=1e-9):
+                    differs_from_reference = True
+            else:
+                if differs_from_reference:
+                    found.append(mistake)
+        return found
+
+    def close(self) -> None:
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
+        self._runners.clear()

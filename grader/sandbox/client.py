@@ -1,0 +1,258 @@
+"""The trusted side of the sandbox: start a worker, send it probes, read plain data back.
+
+A :class:`SandboxClient` owns at most one live worker process for one staged
+submission. Every probe has a wall-clock limit; a probe that raises comes back
+as :class:`ProbeFailure` of kind ``error``; one that hangs, exhausts a limit or
+kills its worker comes back as ``timeout``/``crash``/``memory``, the worker's
+whole process group is killed, and the next probe starts a fresh worker.
+"""
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from grader.sandbox import wire
+
+GRADER_PARENT = str(Path(__file__).resolve().parents[2])
+_BOOTSTRAP = (
+    "import sys; sys.path.insert(0, {parent!r}); "
+    "from grader.sandbox.worker_main import main; sys.path.remove({parent!r}); main(sys.argv)"
+)
+
+
+@dataclass
+class Limits:
+    """Resource limits of one worker (the assignment's ``[limits]`` table overrides them)."""
+
+    probe_seconds: float = 10.0
+    import_seconds: float = 20.0
+    cpu_seconds: int = 600
+    memory_mb: int = 2048
+    file_mb: int = 16
+    open_files: int = 256
+    processes: int = 0   # 0: no RLIMIT_NPROC (it does not bind root anyway)
+
+    @classmethod
+    def from_table(cls, table: dict | None) -> "Limits":
+        known = {k: v for k, v in (table or {}).items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+    def for_worker(self) -> dict:
+        return {
+            "cpu_seconds": self.cpu_seconds,
+            "memory_bytes": self.memory_mb * 1024 * 1024 if self.memory_mb else 0,
+            "file_bytes": self.file_mb * 1024 * 1024,
+            "open_files": self.open_files,
+            "processes": self.processes,
+        }
+
+
+class ProbeFailure(Exception):
+    """A probe that did not return a value: the student's exception, a timeout or a crash."""
+
+    def __init__(self, kind: str, message: str, error: dict | None = None):
+        super().__init__(message)
+        self.kind, self.message, self.error = kind, message, error or {}
+
+
+@dataclass
+class StagedCode:
+    """A submission laid out for a worker: ``workdir`` holds the files named in ``files``."""
+
+    workdir: Path
+    files: dict[str, str]                 # module name -> path relative to workdir
+    display_names: dict[str, str] = field(default_factory=dict)
+
+
+def worker_environment(home: Path) -> dict[str, str]:
+    """A scrubbed environment: nothing of the grader's, math libraries single-threaded."""
+    one = "1"
+    return {
+        "PATH": "/usr/bin:/bin", "HOME": str(home), "TMPDIR": str(home), "LANG": "C.UTF-8",
+        "OMP_NUM_THREADS": one, "OPENBLAS_NUM_THREADS": one, "MKL_NUM_THREADS": one,
+        "NUMEXPR_NUM_THREADS": one, "VECLIB_MAXIMUM_THREADS": one,
+        "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1",
+    }
+
+
+class SandboxClient:
+    """Runs probes on one submission in an isolated worker process."""
+
+    def __init__(self, code: StagedCode, package: str, homes: dict[str, str], probes_source: str,
+                 limits: Limits | None = None, output_dir: Path | None = None):
+        self.code, self.package, self.homes = code, package, homes
+        self.probes_source = probes_source
+        self.limits = limits or Limits()
+        self.output_dir = Path(output_dir or code.workdir.parent)
+        self.process: subprocess.Popen | None = None
+        self.import_errors: dict[str, str] = {}
+        self.starts = 0
+        self._to_worker = self._from_worker = None
+        self._timeout = self.limits.probe_seconds
+
+    # -- life cycle -----------------------------------------------------------
+    def _start(self) -> None:
+        to_worker_r, to_worker_w = os.pipe()
+        from_worker_r, from_worker_w = os.pipe()
+        config = {"request_fd": to_worker_r, "response_fd": from_worker_w, "limits": self.limits.for_worker()}
+        self.starts += 1
+        stdout = open(self.output_dir / "worker-stdout.txt", "ab")
+        stderr = open(self.output_dir / "worker-stderr.txt", "ab")
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-I", "-c", _BOOTSTRAP.format(parent=GRADER_PARENT), json.dumps(config)],
+                pass_fds=(to_worker_r, from_worker_w), cwd=self.code.workdir, stdin=subprocess.DEVNULL,
+                stdout=stdout, stderr=stderr, env=worker_environment(self.code.workdir),
+                start_new_session=True)
+        finally:
+            stdout.close()
+            stderr.close()
+            os.close(to_worker_r)
+            os.close(from_worker_w)
+        self._to_worker, self._from_worker = to_worker_w, from_worker_r
+        reply = self._request({
+            "op": "init", "workdir": str(self.code.workdir), "files": self.code.files,
+            "display_names": self.code.display_names, "package": self.package, "homes": self.homes,
+            "probes_source": self.probes_source,
+        }, self.limits.import_seconds, during="importing your code")
+        self.import_errors = reply.get("import_errors", {}) if isinstance(reply, dict) else {}
+
+    def close(self) -> None:
+        if self.process is None:
+            return
+        try:
+            wire.send(self._to_worker, {"op": "exit"})
+        except OSError:
+            pass
+        try:
+            self.process.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            pass
+        self._kill()
+
+    def _kill(self) -> None:
+        if self.process is not None:
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            self.process.wait()
+        for fd in (self._to_worker, self._from_worker):
+            if fd is not None:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        self.process = None
+        self._to_worker = self._from_worker = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # -- probes ---------------------------------------------------------------
+    def run(self, probe: str, kwargs: dict | None = None, timeout: float | None = None, seed: int = 0):
+        """The probe's return value as plain data, or :class:`ProbeFailure`."""
+        if self.process is None:
+            self._start()
+        reply = self._request({"op": "probe", "probe": probe, "kwargs": kwargs or {}, "seed": seed},
+                              timeout or self.limits.probe_seconds, during=f"probe {probe}")
+        if not isinstance(reply, dict) or "ok" not in reply:
+            raise ProbeFailure("crash", "the worker sent a malformed reply")
+        if reply["ok"]:
+            return reply.get("value")
+        error = reply.get("error") if isinstance(reply.get("error"), dict) else {}
+        kind = "import" if error.get("load_error") else "error"
+        raise ProbeFailure(kind, format_student_error(error), error)
+
+    def _request(self, message: dict, timeout: float, during: str):
+        try:
+            self._timeout = timeout
+            wire.send(self._to_worker, message)
+            return self._receive(time.monotonic() + timeout)
+        except ProbeFailure as failure:
+            self._kill()
+            raise failure
+        except (OSError, EOFError) as exc:
+            failure = self._death_reason(during, exc)
+            self._kill()
+            raise failure from None
+        except wire.WireError as exc:
+            self._kill()
+            raise ProbeFailure("crash", f"the worker sent data that is not plain data ({exc})") from None
+
+    def _receive(self, deadline: float):
+        header = self._read(wire._HEADER.size, deadline)
+        (length,) = wire._HEADER.unpack(header)
+        if length > wire.MAX_MESSAGE_BYTES:
+            raise wire.WireError(f"reply of {length} bytes is over the limit")
+        return wire.decode(self._read(length, deadline))
+
+    def _read(self, n: int, deadline: float) -> bytes:
+        chunks, remaining = [], n
+        while remaining:
+            left = deadline - time.monotonic()
+            ready = select.select([self._from_worker], [], [], max(left, 0))[0] if left > 0 else []
+            if not ready:
+                raise ProbeFailure("timeout", f"your code did not finish within {self._timeout:g} s "
+                                              "(an infinite loop, or far too slow?)")
+            chunk = os.read(self._from_worker, min(remaining, 1 << 20))
+            if not chunk:
+                raise EOFError("worker closed its pipe")
+            chunks.append(chunk)
+            remaining -= len(chunk)
+        return b"".join(chunks)
+
+    def _death_reason(self, during: str, exc: BaseException) -> ProbeFailure:
+        code = None
+        if self.process is not None:
+            try:
+                code = self.process.wait(timeout=2)
+            except subprocess.TimeoutExpired:
+                code = None
+        if code is not None and code < 0:
+            sig = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else str(-code)
+            what = {
+                "SIGSEGV": "crashed with a segmentation fault", "SIGABRT": "aborted",
+                "SIGXCPU": "ran out of CPU time", "SIGKILL": "was killed (out of memory?)",
+                "SIGBUS": "crashed with a bus error",
+            }.get(sig, f"was killed by {sig}")
+            kind = "memory" if sig == "SIGKILL" else "crash"
+            return ProbeFailure(kind, f"the process running your code {what} during {during}")
+        if code is not None:
+            return ProbeFailure("crash", f"the process running your code exited with status {code} during {during} "
+                                         "(did your code call exit()?)")
+        return ProbeFailure("crash", f"the process running your code stopped answering during {during}")
+
+    def output_tail(self, limit: int = 2000) -> str:
+        """The end of what the student's code printed (capped; for the report)."""
+        parts = []
+        for name in ("worker-stdout.txt", "worker-stderr.txt"):
+            path = self.output_dir / name
+            if path.exists():
+                size = path.stat().st_size
+                with open(path, "rb") as handle:
+                    handle.seek(max(0, size - limit))
+                    parts.append(handle.read().decode("utf-8", "replace"))
+        return "".join(parts)[-limit:]
+
+
+def format_student_error(error: dict) -> str:
+    """``ValueError: shapes (4,3) and (2,2) not aligned (layers.py line 40, in backward_propagation)``."""
+    if error.get("load_error"):
+        return str(error.get("message", ""))
+    text = f"your code raised {error.get('type', 'an exception')}: {error.get('message', '')}".rstrip(": ")
+    frames = error.get("frames") or []
+    if frames:
+        file, line, func, _ = frames[-1]
+        text += f" ({file} line {line}, in {func})"
+    return text
