@@ -136,6 +136,11 @@ def load(name: str) -> Assignment:
     path = Path(name)
     if (path / "assignment.toml").is_file():
         return Assignment.from_dir(path)
+    # A student inside an unpacked bundle: the bundle root is this folder or one above it.
+    for folder in (Path.cwd(), *Path.cwd().parents):
+        config = folder / "assignment.toml"
+        if config.is_file() and (folder.name == name or f'package = "{name}"' in config.read_text(encoding="utf-8")):
+            return Assignment.from_dir(folder, name)
     for folder in ("reference", "assignments"):
         candidate = course_root() / folder / name
         if (candidate / "assignment.toml").is_file():

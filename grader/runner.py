@@ -99,12 +99,19 @@ def run_checks(session: GradingSession, public_only: bool = False) -> tuple[list
     previous, plugin.ACTIVE = plugin.ACTIVE, session
     dont_write = sys.dont_write_bytecode
     sys.dont_write_bytecode = True  # never leave __pycache__ in the course folders
+    # Only our plugin: third-party ones write into the cwd (.benchmarks) or change outcomes.
+    autoload = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     try:
         with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
             pytest.main(args)
     finally:
         plugin.ACTIVE = previous
         sys.dont_write_bytecode = dont_write
+        if autoload is None:
+            os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
+        else:
+            os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = autoload
     order = {f: i for i, f in enumerate(files)}
     results = sorted(session.results.values(), key=lambda r: (order.get(r.nodeid.split("::")[0], 0), r.nodeid))
     return results, output.getvalue()

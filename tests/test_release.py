@@ -1,0 +1,73 @@
+"""Releasing: solution regions become TODOs, and the committed bundles match their reference."""
+import filecmp
+from pathlib import Path
+
+import pytest
+
+from grader import assignment as assignments
+from grader.release import ReleaseError, release, strip_solutions
+
+SOURCE = '''class DenseLayer:
+    def forward_propagation(self, input, training):
+        """Docstring stays."""
+        # <SOL> return input @ weights + biases
+        self.input = input
+        return input @ self.weights + self.biases
+        # </SOL>
+
+def accuracy(y_true, y_pred):
+    # <SOL>
+    return 1.0
+    # </SOL>
+'''
+
+
+def test_regions_become_todos_that_raise():
+    out = strip_solutions(SOURCE)
+    assert "self.input = input" not in out and '"""Docstring stays."""' in out
+    assert "        # TODO: return input @ weights + biases" in out
+    assert "raise NotImplementedError('DenseLayer.forward_propagation: return input @ weights + biases')" in out
+    assert "raise NotImplementedError('accuracy: implement this part')" in out
+    namespace = {}
+    exec(out, namespace)
+    with pytest.raises(NotImplementedError, match="DenseLayer.forward_propagation"):
+        namespace["DenseLayer"]().forward_propagation(None, True)
+
+
+@pytest.mark.parametrize("broken, message", [
+    ("def f():\n    # <SOL>\n    return 1\n", "never closed"),
+    ("def f():\n    return 1\n    # </SOL>\n", "without an opening"),
+    ("def f():\n    # <SOL>\n    # <SOL>\n    return 1\n    # </SOL>\n", "inside the region"),
+    ("def f():\n    # <SOL>\n    if x:\n    # </SOL>\n        y = 1\n", "whole statements"),
+])
+def test_malformed_regions_name_the_line(broken, message):
+    with pytest.raises(ReleaseError, match=message):
+        strip_solutions(broken, "ref.py")
+
+
+@pytest.mark.parametrize("name", [n for n in assignments.available()
+                                  if (assignments.course_root() / "reference" / n).is_dir()])
+def test_committed_bundle_is_in_sync(name, tmp_path):
+    assignment = assignments.load(name)
+    fresh = release(assignment, tmp_path / name)
+    committed = assignments.course_root() / "assignments" / name
+    assert committed.is_dir(), f"run `nngrade release {name}` and commit assignments/{name}"
+    comparison = filecmp.dircmp(fresh, committed, ignore=["__pycache__"])
+
+    def differences(cmp, prefix=""):
+        found = [f"{prefix}{n}" for n in cmp.left_only + cmp.right_only + cmp.diff_files]
+        for sub, child in cmp.subdirs.items():
+            found += differences(child, f"{prefix}{sub}/")
+        return found
+
+    assert differences(comparison) == [], f"assignments/{name} is stale: run `nngrade release {name}`"
+
+
+def test_hidden_checks_stay_behind(tmp_path):
+    assignment = assignments.load("numpy_nn")
+    bundle = release(assignment, tmp_path / "bundle")
+    released = {p.name for p in (bundle / "checks").glob("test_*.py")}
+    hidden = {p.name for p in assignment.checks_dir.glob("test_hidden_*.py")}
+    assert released and not (released & hidden)
+    assert not (bundle / assignment.solution).exists() or assignment.solution == assignment.package
+    assert "solution" not in (bundle / "assignment.toml").read_text()
