@@ -6,6 +6,7 @@ mutants of the mistake catalogue run here.
 """
 from __future__ import annotations
 
+import atexit
 import contextlib
 import io
 import os
@@ -67,6 +68,8 @@ class GradingSession:
             code = StagedCode(workdir / "work", {m: f"{m}.py" for m in assignment.modules})
             student = SandboxClient(code, assignment.package, assignment.homes, assignment.probes_source(),
                                     assignment.limits)
+            atexit.register(shutil.rmtree, workdir, True)
+            atexit.register(student.close)
         else:
             student = reference
         return cls(assignment, student, reference)
