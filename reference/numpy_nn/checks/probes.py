@@ -76,6 +76,11 @@ def _low_precision(*values):
                and np.asarray(v).dtype.itemsize < 8 for v in values)
 
 
+def _same_values(recorded, given):
+    """Whether an optimizer was handed ``given`` (up to float32 rounding, for a float32 layer)."""
+    return recorded.shape == given.shape and np.allclose(recorded, given, rtol=1e-6, atol=1e-7)
+
+
 def _scalar(value, what):
     array = np.asarray(value)
     if array.size != 1:
@@ -371,8 +376,8 @@ def dense_backward(api, weights, biases, x, output_error, learning_rate):
     output = _method(layer, "forward_propagation")(x.copy(), True)
     input_error = _method(layer, "backward_propagation")(output_error.copy())
     updates = RecordingOptimizer.log
-    by_weights = [u for u in updates if u["w"].shape == weights.shape and np.array_equal(u["w"], weights)]
-    by_biases = [u for u in updates if u["w"].shape == biases.shape and np.array_equal(u["w"], biases)]
+    by_weights = [u for u in updates if _same_values(u["w"], weights)]
+    by_biases = [u for u in updates if _same_values(u["w"], biases)]
     weight_update = by_weights[0] if by_weights else None
     bias_update = by_biases[0] if by_biases else None
     makers = [u["by"] for u in updates]
@@ -711,8 +716,7 @@ def network_gradient(api, weights_1, biases_1, weights_2, biases_2, X, y):
     low = _low_precision(output)
     RecordingOptimizer.log = []
     _method(network, "backward_propagation")(_method(loss, "derivative")(y.copy(), output))
-    received = [u["grad"] for u in RecordingOptimizer.log
-                if u["w"].shape == weights_1.shape and np.array_equal(u["w"], weights_1)]
+    received = [u["grad"] for u in RecordingOptimizer.log if _same_values(u["w"], weights_1)]
 
     def loss_at(w):
         first.weights = w
@@ -724,9 +728,9 @@ def network_gradient(api, weights_1, biases_1, weights_2, biases_2, X, y):
 
 # -- training --------------------------------------------------------------------------------------
 
-# How each loss adds up its N = rows * columns terms in the reference (the
-# course's form): the loss value is sum / this.
-_REFERENCE_DIVISOR = {"MeanSquaredError": "size", "BinaryCrossEntropy": "size", "CategoricalCrossEntropy": "rows"}
+# How each loss adds up its terms in the reference (the course's form): the
+# loss value is their sum divided by the number of elements, of rows, or 1.
+_REFERENCE_FORM = {"MeanSquaredError": "size", "BinaryCrossEntropy": "size", "CategoricalCrossEntropy": "rows"}
 
 
 def _loss_terms(name, y_true, y_pred):
@@ -737,13 +741,8 @@ def _loss_terms(name, y_true, y_pred):
     return -y_true * np.log(y_pred)
 
 
-def _sgd_step_scale(loss, name, n_outputs):
-    """The factor that gives a sum-form loss the same SGD steps as the course's mean form.
-
-    A loss returned as a sum has a gradient N times that of the mean (both are
-    accepted forms); SGD's step grows with the gradient, so the learning rate
-    is scaled to match. Adam's steps do not depend on the gradient's scale.
-    """
+def _loss_form(loss, name, n_outputs):
+    """Which documented form the student's loss has: "one" (a sum), "rows" or "size" (a mean), or None."""
     rows = 16
     rng = np.random.default_rng(5)
     if name == "CategoricalCrossEntropy":
@@ -756,13 +755,27 @@ def _sgd_step_scale(loss, name, n_outputs):
     total = float(np.sum(_loss_terms(name, y_true, y_pred)))
     try:
         value = _scalar(loss.loss(y_true, y_pred), "loss")
-    except Exception:  # a broken loss shows in its own checks; train at the course's step size
-        return 1.0
+    except Exception:  # a broken loss shows in its own checks
+        return None
     divisors = {"one": 1.0, "rows": float(rows), "size": float(rows * n_outputs)}
-    for divisor in divisors.values():
+    for form, divisor in sorted(divisors.items(), key=lambda item: item[1]):
         if math.isclose(value, total / divisor, rel_tol=1e-3):
-            return divisor / divisors[_REFERENCE_DIVISOR[name]]
-    return 1.0
+            return form
+    return None
+
+
+def _sgd_step_scale(loss, name, batch_size, n_outputs):
+    """The factor that gives SGD the course's steps whichever documented form the loss has.
+
+    A loss returned as a sum has a gradient N times that of the mean (both are
+    accepted); SGD's step grows with the gradient, so its learning rate is
+    divided by that N. Adam's steps do not depend on the gradient's scale.
+    """
+    form = _loss_form(loss, name, n_outputs)
+    if form is None:
+        return 1.0
+    divisors = {"one": 1.0, "rows": float(batch_size), "size": float(batch_size * n_outputs)}
+    return divisors[form] / divisors[_REFERENCE_FORM[name]]
 
 
 def train_and_predict(api, X_train, y_train, X_test, layers, loss, optimizer, settings):
@@ -773,7 +786,8 @@ def train_and_predict(api, X_train, y_train, X_test, layers, loss, optimizer, se
     """
     settings = dict(settings)
     if optimizer == "SGD":
-        settings["learning_rate"] *= _sgd_step_scale(getattr(api, loss)(), loss, y_train.shape[1])
+        settings["learning_rate"] *= _sgd_step_scale(getattr(api, loss)(), loss, settings["batch_size"],
+                                                     y_train.shape[1])
     network = api.NeuralNetwork(optimizer=getattr(api, optimizer), loss=getattr(api, loss), metric=_standin_metric,
                                 verbose=False, **settings)
     for index, (kind, *arguments) in enumerate(layers):
@@ -818,6 +832,8 @@ def probe_bundle(api, calls):
         np.random.seed(0)
         try:
             answers[key] = {"value": probes[name](api, **kwargs)}
+        except ImportError as exc:  # a file that failed to import says why in its message
+            answers[key] = {"error": str(exc)[:300]}
         except Exception as exc:  # the student's error is the answer
             answers[key] = {"error": f"{type(exc).__name__}: {exc}"[:300]}
     return answers
