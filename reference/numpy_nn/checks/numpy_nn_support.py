@@ -812,15 +812,16 @@ def selftest(student, reference, parts: list[str]) -> dict:
     return problems
 
 
-def likely_causes(problems: dict) -> str:
+def likely_causes(problems: dict, uses: str = "trains") -> str:
+    """A message naming the parts whose quick tests failed: the likely cause of a failed whole-network check."""
     parts = list(problems)
     broken = [f"{part} ({'; '.join(found[:2])})" for part, found in problems.items() if found]
-    header = f"This check trains a network built from your {', '.join(parts)}."
+    header = f"This check {uses} a network built from your {', '.join(parts)}."
     if broken:
         return (f"{header}\nLikely cause — quick tests found problems in: " + "\n  - ".join([""] + broken) +
                 "\nFix those first (their own checks say more).")
-    return (f"{header} Quick tests of those parts found no problem, so look at how NeuralNetwork.fit trains "
-            "(learning curve below) or at a part's rarer inputs.")
+    return (f"{header} Quick tests of those parts found no problem, so look at how NeuralNetwork puts them "
+            "together (and, for training, at the learning curve in the report).")
 
 
 def run_training_check(student, reference, thresholds: dict, artifacts: dict, task: dict, data, threshold_key: str,

@@ -34,12 +34,12 @@ _ABSTRACT = {
 
 # -- helpers: clear messages for missing methods and attributes --------------------------------
 
-def _own_names(cls):
+def _own_names(cls, leaving_out=object):
+    """The methods ``cls`` has, leaving out those of ``object`` and of the base class ``leaving_out``."""
     names = set()
     for klass in cls.__mro__:
-        if klass is object:
-            continue
-        names.update(n for n, v in vars(klass).items() if callable(v) and not n.startswith("__"))
+        if klass is not object and klass is not leaving_out:
+            names.update(n for n, v in vars(klass).items() if callable(v) and not n.startswith("__"))
     return ", ".join(sorted(names)) or "nothing"
 
 
@@ -50,7 +50,7 @@ def _method(obj, name):
         if name in vars(klass):
             if klass is not cls and klass.__name__ in _ABSTRACT.get(name, ()) and cls.__name__ not in _ABSTRACT.get(name, ()):
                 raise AttributeError(f"{cls.__name__} does not define {name}: it inherits {klass.__name__}.{name}, "
-                                     f"which is left unimplemented (methods it has: {_own_names(cls)})")
+                                     f"which is left unimplemented (methods it has: {_own_names(cls, klass)})")
             return getattr(obj, name)
     raise AttributeError(f"{cls.__name__} has no method {name} (methods it has: {_own_names(cls)})")
 

@@ -45,7 +45,7 @@ def test_hidden_network_gradient(student, reference):
     except CheckFailure as failure:
         problems = selftest(student, reference, ["DenseLayer", "TanhActivation", "SigmoidActivation",
                                                  "MeanSquaredError", "NeuralNetwork"])
-        fail(f"{failure.message}\n{likely_causes(problems)}")
+        fail(f"{failure.message}\n{likely_causes(problems, uses='differentiates')}")
 
 
 @pytest.mark.check("NeuralNetwork.fit: classifies two moons (ReLU, binary cross-entropy, Adam)", points=3, timeout=30)

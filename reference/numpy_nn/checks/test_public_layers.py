@@ -1,12 +1,11 @@
 """Public checks of layers.py: Layer, DenseLayer, Dropout."""
-import numpy as np
 import pytest
 
 from numpy_nn_support import (dense_case, rng_for, verify_dense_bias_gradient, verify_dense_counts,
                               verify_dense_forward, verify_dense_initialize, verify_dense_input_error,
                               verify_dense_numeric, verify_dense_optimizer_copies, verify_dense_stores_update,
                               verify_dense_weight_gradient, verify_dropout_backward, verify_dropout_forward,
-                              verify_dropout_inference, verify_shapes_and_parameters, without)
+                              verify_dropout_inference, without)
 from grader.checks import assert_close
 
 DENSE = dense_case(seed=7, n_in=4, n_units=3, batch=5)

@@ -1,5 +1,4 @@
 """Public checks of losses.py: the value of each loss, and its derivative against central differences."""
-import numpy as np
 import pytest
 
 from numpy_nn_support import loss_case, verify_loss_derivative, verify_loss_value
