@@ -19,7 +19,7 @@ import math
 
 import numpy as np
 
-from grader.checks import CheckFailure, assert_close, assert_gradient, compare, fail
+from grader.checks import CheckFailure, assert_close, assert_gradient, compare, fail, relative_error
 from grader.sandbox.client import ProbeFailure
 
 #: Relative error tolerated between analytic and central-difference gradients.
@@ -38,6 +38,21 @@ def away_from_zero(rng: np.random.Generator, shape, low=-3.0, high=3.0, gap=0.05
     """Uniform values that keep clear of 0 (where ReLU has a kink) by at least ``gap``."""
     values = rng.uniform(low, high, shape)
     return np.where(np.abs(values) < gap, np.sign(values + 1e-12) * (gap + np.abs(values)), values)
+
+
+def numbers(value, what: str) -> np.ndarray:
+    """What the student's code returned, as a float array, or a failure that says what came instead."""
+    if value is None:
+        fail(f"{what}: your code returned None (a missing return statement?)")
+    try:
+        return np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        fail(f"{what}: your code returned {value!r:.80}, expected numbers")
+
+
+def check_gradient(analytic, numeric, what: str, tolerance: float) -> None:
+    """assert_gradient, after making sure the student's side is numbers at all."""
+    assert_gradient(numbers(analytic, what), numeric, what, tolerance)
 
 
 def first_line(message: str) -> str:
@@ -85,11 +100,10 @@ def network_gradient_case(seed: int, n_in: int, n_hidden: int, n_out: int, batch
 
 def verify_dense_initialize(got: dict, want: dict, args: dict) -> None:
     n_in, n_units = args["n_in"], args["n_units"]
-    weights, biases = np.asarray(got["weights"], dtype=float), got["biases"]
+    weights, biases = numbers(got["weights"], "weights"), numbers(got["biases"], "biases")
     if weights.shape != (n_in, n_units):
         fail(f"weights have shape {weights.shape}; a layer of {n_units} units on {n_in} inputs needs "
              f"({n_in}, {n_units}) (so that input @ weights works)")
-    biases = np.asarray(biases, dtype=float)
     if biases.shape != (1, n_units):
         fail(f"biases have shape {biases.shape}; expected (1, {n_units}), one per unit, broadcast over the batch")
     if not (np.all(np.isfinite(weights)) and np.all(np.isfinite(biases))):
@@ -179,7 +193,9 @@ def verify_dense_numeric(got: dict, want, args: dict) -> None:
     labels = {"input": "input error (the returned dE/d input)", "weights": "weight gradient given to the optimizer",
               "biases": "bias gradient given to the optimizer"}
     for part, label in labels.items():
-        assert_gradient(got["analytic"][part], got["numeric"][part],
+        if got["analytic"][part] is None:
+            fail(f"no {label.replace(' given to the optimizer', '')} reached the optimizer during backward_propagation")
+        check_gradient(got["analytic"][part], got["numeric"][part],
                         f"{label} vs central differences of your forward_propagation", tolerance)
 
 
@@ -187,9 +203,7 @@ def verify_dense_numeric(got: dict, want, args: dict) -> None:
 
 def verify_dropout_forward(got, want, args: dict) -> None:
     x, p = np.asarray(args["x"]), args["probability"]
-    out = np.asarray(got, dtype=float) if got is not None else None
-    if out is None:
-        fail("forward_propagation returned None (a missing return statement?)")
+    out = numbers(got, "output of forward_propagation")
     if out.shape != x.shape:
         fail(f"output has shape {out.shape}; dropout keeps the input's shape {x.shape}")
     kept = out != 0
@@ -227,8 +241,8 @@ def verify_dropout_inference(got, want, args: dict) -> None:
     x, p = np.asarray(args["x"]), args["probability"]
     message = compare(got, x, "output at inference (training=False)")
     if message:
-        out = np.asarray(got, dtype=float) if got is not None else None
-        if out is not None and out.shape == x.shape and (out == 0).mean() > p / 2:
+        out = numbers(got, "output at inference")
+        if out.shape == x.shape and (out == 0).mean() > p / 2:
             fail(message + "\nunits are still dropped at inference: with training=False dropout must return its input "
                            "unchanged", "dropout-active-at-inference")
         fail(message + "\nat inference dropout must return its input unchanged")
@@ -236,10 +250,10 @@ def verify_dropout_inference(got, want, args: dict) -> None:
 
 def verify_dropout_backward(got: dict, want, args: dict) -> None:
     p, error = args["probability"], np.asarray(args["output_error"])
-    out = got["output"]
-    if out is None or np.shape(out) != error.shape:
-        fail(f"forward_propagation returned {None if out is None else np.shape(out)}; expected shape {error.shape}")
-    mask = (np.asarray(out) != 0).astype(float)
+    out = numbers(got["output"], "output of forward_propagation")
+    if out.shape != error.shape:
+        fail(f"forward_propagation returned shape {out.shape}; expected {error.shape}")
+    mask = (out != 0).astype(float)
     masked = error * mask
     for accepted in (masked / (1 - p), masked):
         if compare(got["input_error"], accepted, "") is None:
@@ -268,10 +282,10 @@ def verify_activation_values(got, want, args: dict) -> None:
 
 
 def verify_softmax_values(got, want, args: dict) -> None:
-    out = np.asarray(got, dtype=float) if got is not None else None
+    out = numbers(got, "softmax")
     x = np.asarray(args["x"])
-    if out is None or out.shape != x.shape:
-        fail(f"softmax returned {None if out is None else 'shape ' + str(out.shape)}; expected shape {x.shape}")
+    if out.shape != x.shape:
+        fail(f"softmax returned shape {out.shape}; expected {x.shape}")
     rows = out.sum(axis=1)
     if not np.allclose(rows, 1, rtol=1e-5, atol=1e-6):
         if np.allclose(out.sum(axis=0), 1, rtol=1e-5, atol=1e-6):
@@ -285,8 +299,8 @@ def verify_softmax_values(got, want, args: dict) -> None:
 
 
 def verify_softmax_stability(got, want, args: dict) -> None:
-    out = np.asarray(got, dtype=float) if got is not None else None
-    if out is not None and not np.all(np.isfinite(out)):
+    out = numbers(got, "softmax of large scores")
+    if not np.all(np.isfinite(out)):
         fail("softmax of large scores (e.g. [1000, 1001, 1002]) gives nan or inf: exp overflows. Subtract each "
              "row's maximum before exp (it cancels out and keeps exp <= 1)", "softmax-no-max-shift")
     assert_close(got, want, "softmax of large scores")
@@ -296,14 +310,14 @@ def verify_activation_derivative(got: dict, want, args: dict) -> None:
     analytic = got["analytic"]
     what = f"{args['name']}.derivative vs central differences of your activation_function"
     if analytic is not None and np.ndim(analytic) == 3 and "numeric_jacobian" in got:
-        assert_gradient(analytic, got["numeric_jacobian"], what + " (full Jacobian)", gradient_tolerance(got))
+        check_gradient(analytic, got["numeric_jacobian"], what + " (full Jacobian)", gradient_tolerance(got))
         return
-    assert_gradient(analytic, got["numeric"], what, gradient_tolerance(got))
+    check_gradient(analytic, got["numeric"], what, gradient_tolerance(got))
 
 
 def verify_relu_at_zero(got, want, args: dict) -> None:
-    values = np.asarray(got, dtype=float) if got is not None else None
-    if values is None or values.shape != (2, args["width"]) or not np.all((values == 0) | (values == 1)):
+    values = numbers(got, "ReLUActivation.derivative(0)")
+    if values.shape != (2, args["width"]) or not np.all((values == 0) | (values == 1)):
         fail(f"ReLUActivation.derivative(0) should be 0 or 1 (both accepted), got {got!r}")
 
 
@@ -315,23 +329,19 @@ def verify_activation_layer(got: dict, want: dict, args: dict) -> None:
 
 
 def verify_softmax_backward(got: dict, want, args: dict) -> None:
-    error = got["input_error"]
+    what = ("backward_propagation vs the full Jacobian of your activation_function (the Jacobian diagonal, "
+            "output_error * s * (1 - s), is accepted too)")
+    error = numbers(got["input_error"], "backward_propagation")
     tolerance = gradient_tolerance(got)
-    if error is not None and np.shape(error) == np.shape(got["numeric_full"]):
-        from grader.checks import relative_error
-
+    if error.shape == np.shape(got["numeric_full"]):
         for accepted in ("numeric_full", "numeric_diagonal"):
             if relative_error(error, got[accepted]) <= tolerance:
                 return
-    assert_gradient(error, got["numeric_full"],
-                    "backward_propagation vs the full Jacobian of your activation_function (the Jacobian diagonal, "
-                    "output_error * s * (1 - s), is accepted too)", tolerance)
+    check_gradient(error, got["numeric_full"], what, tolerance)
 
 
 def verify_softmax_backward_for_training(got: dict, want, args: dict) -> None:
     """Softmax followed by categorical cross-entropy needs the full Jacobian to learn."""
-    from grader.checks import relative_error
-
     verify_softmax_backward(got, want, args)
     if relative_error(got["input_error"], got["numeric_full"]) > gradient_tolerance(got):
         fail("backward_propagation applies only the Jacobian's diagonal (output_error * s * (1 - s)): accepted on "
@@ -347,9 +357,7 @@ REFERENCE_DIVISOR = {"MeanSquaredError": "size", "BinaryCrossEntropy": "size", "
 
 def verify_loss_value(got, want, args: dict) -> None:
     name, y = args["name"], np.asarray(args["y_true"])
-    if got is None:
-        fail(f"{name}.loss returned None (a missing return statement?)")
-    value = np.asarray(got)
+    value = numbers(got, f"{name}.loss")
     if value.size != 1:
         fail(f"{name}.loss must return one number, got an array of shape {value.shape} (reduce over every element)")
     value = float(value.reshape(()))
@@ -373,7 +381,7 @@ def verify_loss_derivative(got: dict, want, args: dict) -> None:
     shape = np.shape(args["y_pred"])
     if got["analytic"] is not None and np.shape(got["analytic"]) != shape:
         fail(f"{args['name']}.derivative has shape {np.shape(got['analytic'])}; it must have y_pred's shape {shape}")
-    assert_gradient(got["analytic"], got["numeric"],
+    check_gradient(got["analytic"], got["numeric"],
                     f"{args['name']}.derivative vs central differences of your {args['name']}.loss",
                     gradient_tolerance(got))
 
@@ -383,8 +391,7 @@ def verify_loss_extremes(got: dict, want, args: dict) -> None:
     if not math.isfinite(got["loss"]):
         fail(f"{name}.loss is {got['loss']} when a prediction is exactly 0 or 1: clip predictions to "
              "[1e-15, 1 - 1e-15] before the logarithm", f"{_short(name)}-no-clipping")
-    derivative = got["derivative"]
-    if derivative is None or not np.all(np.isfinite(np.asarray(derivative, dtype=float))):
+    if not np.all(np.isfinite(numbers(got["derivative"], f"{name}.derivative"))):
         fail(f"{name}.derivative has nan or inf when a prediction is exactly 0 or 1: clip predictions as in loss",
              f"{_short(name)}-no-clipping")
 
@@ -629,7 +636,7 @@ def verify_network_score(got: dict, want: dict, args: dict) -> None:
 def verify_network_gradient(got: dict, want, args: dict) -> None:
     if got["analytic"] is None:
         fail("the first DenseLayer's optimizer never received a weight gradient during backward_propagation")
-    assert_gradient(got["analytic"], got["numeric"],
+    check_gradient(got["analytic"], got["numeric"],
                     "first layer's weight gradient vs central differences of the loss of the whole network",
                     gradient_tolerance(got))
 
@@ -717,7 +724,7 @@ def digits_data(seed: int, n_train: int = 1200):
 
 def accuracy_of(predictions, y_true) -> float:
     """Accuracy computed here, by trusted code, on labels the student's process never saw."""
-    predictions = np.asarray(predictions, dtype=float)
+    predictions = numbers(predictions, "predict(dataset)")
     y_true = np.asarray(y_true)
     if predictions.shape != y_true.shape:
         fail(f"predict returned an array of shape {predictions.shape}; expected {y_true.shape}")
@@ -782,9 +789,18 @@ def parts_of(task: dict) -> list[str]:
 
 
 def selftest(student, reference, parts: list[str]) -> dict:
-    """Run the quick tests of ``parts`` in one request: {part: [problem, ...]} (empty lists when fine)."""
+    """Run the quick tests of ``parts`` in one request: {class: [problem, ...]} (empty lists when fine).
+
+    A part is a class (all its quick tests) or ``Class.label`` (that one test,
+    e.g. ``NeuralNetwork.backward_propagation``).
+    """
     table = _selftest_calls()
-    keys = {f"{part}.{label}": (probe, kwargs, verdict) for part in parts for label, probe, kwargs, verdict in table[part]}
+    keys = {}
+    for part in parts:
+        cls, _, only = part.partition(".")
+        for label, probe, kwargs, verdict in table[cls]:
+            if not only or label == only:
+                keys[f"{cls}.{label}"] = (probe, kwargs, verdict)
     calls = {key: [probe, kwargs] for key, (probe, kwargs, _) in keys.items()}
     try:
         mine = student.run("probe_bundle", {"calls": calls}, timeout=20)
@@ -794,7 +810,7 @@ def selftest(student, reference, parts: list[str]) -> dict:
         theirs = reference.run("probe_bundle", {"calls": calls})
     except LookupError:  # a student bundle older than its checks
         theirs = {}
-    problems = {part: [] for part in parts}
+    problems = {part.partition(".")[0]: [] for part in parts}
     for key, (probe, kwargs, verdict) in keys.items():
         part = key.split(".", 1)[0]
         answer = mine.get(key, {})
@@ -837,8 +853,9 @@ def run_training_check(student, reference, thresholds: dict, artifacts: dict, ta
         answer = student.run("train_and_predict", kwargs, seed=seed)
     except ProbeFailure as failure:
         raise ProbeFailure(failure.kind, f"{failure.message}\n{likely_causes(problems)}", failure.error) from None
-    losses = [float(v) for v in answer["losses"]]
-    artifacts["history"] = losses
+    losses = [float(v) for v in answer["losses"] or []]
+    if losses:
+        artifacts["history"] = losses
     try:
         accuracy = accuracy_of(answer["predictions"], y_test)
     except CheckFailure as failure:

@@ -44,7 +44,8 @@ def test_hidden_network_gradient(student, reference):
         verify_network_gradient(student.run("network_gradient", args), None, args)
     except CheckFailure as failure:
         problems = selftest(student, reference, ["DenseLayer", "TanhActivation", "SigmoidActivation",
-                                                 "MeanSquaredError", "NeuralNetwork"])
+                                                 "MeanSquaredError", "NeuralNetwork.forward_propagation",
+                                                 "NeuralNetwork.backward_propagation"])
         fail(f"{failure.message}\n{likely_causes(problems, uses='differentiates')}")
 
 
