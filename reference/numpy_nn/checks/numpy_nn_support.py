@@ -789,42 +789,44 @@ def parts_of(task: dict) -> list[str]:
 
 
 def selftest(student, reference, parts: list[str]) -> dict:
-    """Run the quick tests of ``parts`` in one request: {class: [problem, ...]} (empty lists when fine).
+    """Quick tests of ``parts``, one request per class: {class: [problem, ...]} (empty lists when fine).
 
     A part is a class (all its quick tests) or ``Class.label`` (that one test,
-    e.g. ``NeuralNetwork.backward_propagation``).
+    e.g. ``NeuralNetwork.backward_propagation``). One request per class keeps
+    a class that hangs from hiding what the others' tests found.
     """
     table = _selftest_calls()
-    keys = {}
+    by_class: dict[str, dict] = {}
     for part in parts:
         cls, _, only = part.partition(".")
         for label, probe, kwargs, verdict in table[cls]:
             if not only or label == only:
-                keys[f"{cls}.{label}"] = (probe, kwargs, verdict)
-    calls = {key: [probe, kwargs] for key, (probe, kwargs, _) in keys.items()}
-    try:
-        mine = student.run("probe_bundle", {"calls": calls}, timeout=20)
-    except ProbeFailure as failure:
-        return {"NeuralNetwork": [f"the quick tests could not run ({failure.message})"]}
-    try:
-        theirs = reference.run("probe_bundle", {"calls": calls})
-    except LookupError:  # a student bundle older than its checks
-        theirs = {}
-    problems = {part.partition(".")[0]: [] for part in parts}
-    for key, (probe, kwargs, verdict) in keys.items():
-        part = key.split(".", 1)[0]
-        answer = mine.get(key, {})
-        if "error" in answer:
-            problems[part].append(f"{key.split('.', 1)[1]} raised {answer['error']}")
-            continue
-        want = theirs.get(key, {}).get("value")
+                by_class.setdefault(cls, {})[label] = (probe, kwargs, verdict)
+    problems: dict[str, list[str]] = {}
+    for cls, tests in by_class.items():
+        calls = {label: [probe, kwargs] for label, (probe, kwargs, _) in tests.items()}
+        problems[cls] = found = []
         try:
-            verdict(answer.get("value"), want, kwargs)
-        except CheckFailure as failure:
-            problems[part].append(f"{key.split('.', 1)[1]}: {first_line(failure.message)}")
-        except Exception:  # noqa: BLE001 - only a verdict short of the reference's (missing) answer may fail
-            if theirs:
-                raise
+            mine = student.run("probe_bundle", {"calls": calls}, timeout=10)
+        except ProbeFailure as failure:
+            found.append(f"its quick tests did not complete: {failure.message}")
+            continue
+        try:
+            theirs = reference.run("probe_bundle", {"calls": calls})
+        except LookupError:  # a student bundle older than its checks: judge what needs no reference
+            theirs = {}
+        for label, (probe, kwargs, verdict) in tests.items():
+            answer = mine.get(label, {})
+            if "error" in answer:
+                found.append(f"{label} raised {answer['error']}")
+                continue
+            try:
+                verdict(answer.get("value"), theirs.get(label, {}).get("value"), kwargs)
+            except CheckFailure as failure:
+                found.append(f"{label}: {first_line(failure.message)}")
+            except Exception:  # noqa: BLE001 - only a verdict short of the reference's (missing) answer may fail
+                if theirs:
+                    raise
     return problems
 
 

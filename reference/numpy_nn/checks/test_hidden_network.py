@@ -49,7 +49,7 @@ def test_hidden_network_gradient(student, reference):
         fail(f"{failure.message}\n{likely_causes(problems, uses='differentiates')}")
 
 
-@pytest.mark.check("NeuralNetwork.fit: classifies two moons (ReLU, binary cross-entropy, Adam)", points=3, timeout=30)
+@pytest.mark.check("NeuralNetwork.fit: classifies two moons (ReLU, binary cross-entropy, Adam)", points=3, timeout=20)
 def test_hidden_fit_moons(student, reference, thresholds, artifacts):
     run_training_check(student, reference, thresholds, artifacts, MOONS, moons_data(seed=4), "moons_accuracy",
                        "two moons")
