@@ -524,14 +524,22 @@ def verify_batches_without_y(got: list, want, args: dict) -> None:
     verify_batches_cover(got, want, args)
 
 
-def _training_batches(got: dict):
-    """The forward passes fit made with training=True, each with what followed it."""
+def _training_batches(got: dict) -> list[dict]:
+    """The mini-batches fit trained on: forward passes with training=True that a backward pass followed.
+
+    Extra forward passes (e.g. to compute the epoch's loss) are left out; when
+    fit never calls backward, every training-mode forward pass counts.
+    """
     events = got["events"]
+    forwards = [i for i, e in enumerate(events) if e[0] == "forward" and e[2]]
     batches = []
-    for index, event in enumerate(events):
-        if event[0] == "forward" and event[2]:
-            batches.append({"ids": event[1], "after": events[index + 1:index + 3]})
-    return batches
+    for position, index in enumerate(forwards):
+        end = forwards[position + 1] if position + 1 < len(forwards) else len(events)
+        after = events[index + 1:end]
+        batches.append({"ids": events[index][1], "after": after,
+                        "trained": any(e[0] == "backward" for e in after)})
+    trained = [b for b in batches if b["trained"]]
+    return trained or batches
 
 
 def verify_fit_steps(got: dict, want, args: dict) -> None:
