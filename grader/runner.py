@@ -51,7 +51,11 @@ class GradingSession:
 
     def record(self, result: plugin.CheckResult) -> None:
         if not result.passed and self.catalogue is not None and result.kind in ("failed", "error"):
-            for mistake in self.catalogue.diagnose(result.cls, result.calls, self.reference):
+            try:
+                found = self.catalogue.diagnose(result.cls, result.calls, self.reference)
+            except Exception:  # noqa: BLE001 - naming a mistake is a bonus; it must never stop the grading
+                found = []
+            for mistake in found:
                 if mistake.id not in result.misconceptions:
                     result.misconceptions.append(mistake.id)
         self.results[result.nodeid] = result

@@ -1,0 +1,146 @@
+"""Activation layers: element-wise (or row-wise) non-linearities.
+
+An activation layer has no parameters. Forward applies f to its input;
+backward multiplies the incoming error by f'(input) (the chain rule), except
+softmax, whose outputs all depend on every input of the row (see
+``SoftmaxActivation.backward_propagation``).
+Shapes: input (batch, n) -> output (batch, n).
+"""
+
+import numpy as np
+
+from .layers import Layer
+
+
+class ActivationLayer(Layer):
+    """Base class of activation layers.
+
+    Subclasses implement ``activation_function`` (f) and ``derivative`` (f').
+    """
+
+    def __init__(self):
+        """An activation layer only remembers its last input and output."""
+        super().__init__()
+        self.input = None
+        self.output = None
+
+    def forward_propagation(self, input, training):
+        """output = f(input); the input is kept for the backward pass.
+
+        input: (batch, n) -> output: (batch, n). ``training`` makes no difference.
+        """
+        # TODO: store the input in self.input (backward needs it), then return activation_function(input)
+        raise NotImplementedError('ActivationLayer.forward_propagation: store the input in self.input (backward needs it), then return activation_function(input)')
+
+    def backward_propagation(self, output_error):
+        """dE/d input = output_error * f'(input) (element-wise).
+
+        output_error: (batch, n) -> returns (batch, n).
+        """
+        # TODO: return output_error * derivative(self.input)
+        raise NotImplementedError('ActivationLayer.backward_propagation: return output_error * derivative(self.input)')
+
+    def activation_function(self, input):
+        """f(input), same shape as input."""
+        raise NotImplementedError
+
+    def derivative(self, input):
+        """f'(input), same shape as input."""
+        raise NotImplementedError
+
+    def output_shape(self):
+        """Same as the input shape: activations do not change shapes."""
+        return self.input_shape()
+
+    def parameters(self):
+        """Activation layers have no trainable parameters: 0."""
+        return 0
+
+
+class SigmoidActivation(ActivationLayer):
+    """Sigmoid: s(x) = 1 / (1 + exp(-x)), squashes values into (0, 1)."""
+
+    def activation_function(self, input):
+        """s(x) = 1 / (1 + exp(-x)), element-wise."""
+        # TODO: return 1 / (1 + np.exp(-input))
+        raise NotImplementedError('SigmoidActivation.activation_function: return 1 / (1 + np.exp(-input))')
+
+    def derivative(self, input):
+        """s'(x) = s(x) * (1 - s(x)), element-wise."""
+        # TODO: return s * (1 - s) where s = sigmoid(input)
+        raise NotImplementedError('SigmoidActivation.derivative: return s * (1 - s) where s = sigmoid(input)')
+
+
+class ReLUActivation(ActivationLayer):
+    """Rectified linear unit: relu(x) = max(0, x)."""
+
+    def activation_function(self, input):
+        """relu(x) = max(0, x), element-wise."""
+        # TODO: return np.maximum(0, input)
+        raise NotImplementedError('ReLUActivation.activation_function: return np.maximum(0, input)')
+
+    def derivative(self, input):
+        """relu'(x) = 1 where x > 0, else 0.
+
+        relu is not differentiable at 0; we take relu'(0) = 0 (1 is also accepted).
+        """
+        # TODO: return 1.0 where input > 0, else 0.0
+        raise NotImplementedError('ReLUActivation.derivative: return 1.0 where input > 0, else 0.0')
+
+
+class TanhActivation(ActivationLayer):
+    """Hyperbolic tangent: tanh(x), squashes values into (-1, 1)."""
+
+    def activation_function(self, input):
+        """tanh(x), element-wise."""
+        # TODO: return np.tanh(input)
+        raise NotImplementedError('TanhActivation.activation_function: return np.tanh(input)')
+
+    def derivative(self, input):
+        """tanh'(x) = 1 - tanh(x)**2, element-wise."""
+        # TODO: return 1 - np.tanh(input) ** 2
+        raise NotImplementedError('TanhActivation.derivative: return 1 - np.tanh(input) ** 2')
+
+
+class SoftmaxActivation(ActivationLayer):
+    """Softmax over each row: turns a row of scores into probabilities.
+
+    softmax(x)_ij = exp(x_ij) / sum_k exp(x_ik)
+    input: (batch, n_classes) -> output: (batch, n_classes), each row sums to 1.
+    """
+
+    def activation_function(self, input):
+        """Row-wise softmax, numerically stable.
+
+        Subtracting each row's maximum first does not change the result
+        (it cancels between numerator and denominator) but keeps exp from
+        overflowing on large scores: exp(x - max(x, axis=1)) <= 1.
+        """
+        # TODO: e = np.exp(input - max of each row (axis=1, keepdims=True)); return e / the sum of each row
+        raise NotImplementedError('SoftmaxActivation.activation_function: e = np.exp(input - max of each row (axis=1, keepdims=True)); return e / the sum of each row')
+
+    def derivative(self, input):
+        """s * (1 - s) with s = softmax(input): the diagonal of the Jacobian.
+
+        The full Jacobian of softmax is d s_i / d x_j = s_i * (delta_ij - s_j);
+        the course's convention keeps only its diagonal. ``backward_propagation``
+        below applies the full Jacobian, which softmax needs to train with
+        CategoricalCrossEntropy.
+        """
+        # TODO: return s * (1 - s) where s = softmax(input)
+        raise NotImplementedError('SoftmaxActivation.derivative: return s * (1 - s) where s = softmax(input)')
+
+    def backward_propagation(self, output_error):
+        """dE/d input with the full softmax Jacobian, row by row.
+
+        With s = softmax(input) and g = output_error (both (batch, n_classes)):
+        dE/d x_j = sum_i g_i * s_i * (delta_ij - s_j) = s_j * (g_j - sum_i g_i * s_i).
+        The diagonal alone (``output_error * derivative(input)``) ignores how
+        raising one score lowers the other probabilities. Followed by
+        CategoricalCrossEntropy, whose error is zero outside the true class,
+        it would never push the wrong classes down and training diverges; with
+        the full Jacobian the two together give the familiar (s - y_true) / batch.
+        Returns (batch, n_classes).
+        """
+        s = self.activation_function(self.input)
+        return s * (output_error - np.sum(output_error * s, axis=1, keepdims=True))

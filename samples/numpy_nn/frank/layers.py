@@ -1,0 +1,186 @@
+"""Layers of a feed-forward network.
+
+Every layer maps a batch of examples to a batch of outputs: arrays have the
+batch on axis 0, so an input of ``n_in`` features is an array ``(batch, n_in)``.
+"""
+
+import copy
+
+import numpy as np
+
+
+class Layer:
+    """Base class of all layers.
+
+    A layer knows how to go forward (input -> output), how to go backward
+    (dE/d output -> dE/d input, updating its own parameters on the way), its
+    output shape and its number of trainable parameters. The shapes it reports
+    leave out the batch axis: a dense layer of 10 units has output shape ``(10,)``.
+    """
+
+    def __init__(self):
+        """Start with an unknown input shape; the network sets it in ``add``."""
+        self._input_shape = None
+
+    def forward_propagation(self, input, training):
+        """Compute the layer's output for a batch.
+
+        input: (batch, ...) array; training: True while fitting (layers such as
+        Dropout behave differently at inference). Returns the output batch.
+        """
+        raise NotImplementedError
+
+    def backward_propagation(self, output_error):
+        """Back-propagate the error dE/d output, updating parameters if any.
+
+        output_error: same shape as the last output. Returns dE/d input, the
+        same shape as the last input.
+        """
+        raise NotImplementedError
+
+    def output_shape(self):
+        """Shape of one example of the output (without the batch axis)."""
+        raise NotImplementedError
+
+    def parameters(self):
+        """Number of trainable parameters of the layer (an int)."""
+        raise NotImplementedError
+
+    def set_input_shape(self, input_shape):
+        """Set the shape of one example of the input (without the batch axis)."""
+        self._input_shape = input_shape
+
+    def input_shape(self):
+        """Shape of one example of the input (without the batch axis)."""
+        return self._input_shape
+
+    def layer_name(self):
+        """Name of the layer: its class name, e.g. ``'DenseLayer'``."""
+        return self.__class__.__name__
+
+
+class DenseLayer(Layer):
+    """Fully connected layer: every input feature feeds every unit.
+
+    output = input @ weights + biases
+
+    input: (batch, n_in) -> output: (batch, n_units), with
+    weights: (n_in, n_units) and biases: (1, n_units) (broadcast over the batch).
+    """
+
+    def __init__(self, n_units, input_shape=None):
+        """Create a layer of ``n_units`` units.
+
+        n_units: number of units (neurons). input_shape: ``(n_features,)``;
+        needed for the first layer only, the network sets it for the others.
+        Parameters are created later by ``initialize``, once the input shape is known.
+        """
+        super().__init__()
+        self.n_units = n_units
+        self._input_shape = input_shape
+        self.input = None
+        self.output = None
+        self.weights = None
+        self.biases = None
+        self.w_opt = None
+        self.b_opt = None
+
+    def initialize(self, optimizer):
+        """Create the parameters and the optimizers that will update them.
+
+        weights: (n_in, n_units), uniform in [-0.5, 0.5) (``np.random.rand(...) - 0.5``);
+        biases: zeros (1, n_units). ``w_opt`` and ``b_opt`` are independent deep
+        copies of ``optimizer``, because an optimizer with state (momentum, Adam's
+        moments) must keep one state per parameter array. Returns self.
+        """
+        n_in = self.input_shape()[0]
+        self.weights = np.random.rand(n_in, self.n_units) - 0.5
+        self.biases = np.zeros((1, self.n_units))
+        self.w_opt = copy.deepcopy(optimizer)
+        self.b_opt = copy.deepcopy(optimizer)
+        return self
+
+    def parameters(self):
+        """Number of trainable parameters: n_in * n_units weights + n_units biases."""
+        return self.weights.shape[0] * self.weights.shape[1] + self.biases.shape[1]
+
+    def forward_propagation(self, input, training):
+        """output = input @ weights + biases.
+
+        input: (batch, n_in) -> output: (batch, n_units). The input is kept for
+        the backward pass. ``training`` makes no difference to a dense layer.
+        """
+        self.input = input
+        return np.dot(input, self.weights) + self.biases
+
+    def backward_propagation(self, output_error):
+        """Back-propagate dE/d output and take one optimizer step.
+
+        output_error = dE/d output: (batch, n_units). With X the stored input (batch, n_in):
+
+        - dE/d input   = output_error @ weights.T          (batch, n_in), returned;
+        - dE/d weights = X.T @ output_error                 (n_in, n_units);
+        - dE/d biases  = sum of output_error over the batch (1, n_units).
+
+        dE/d input uses the weights *before* they are updated: it is the
+        gradient at the point where the forward pass was computed.
+        """
+        # frank: compute the error for the layer below first, the weights change after
+        input_error = np.dot(output_error, self.weights.T)
+        self.weights = self.w_opt.update(self.weights, np.dot(self.input.T, output_error))
+        self.biases = self.b_opt.update(self.biases, np.sum(output_error, axis=0, keepdims=True))
+        return input_error
+
+    def output_shape(self):
+        """Shape of one output example: ``(n_units,)``."""
+        return (self.n_units,)
+
+
+class Dropout(Layer):
+    """Dropout: randomly silences units while training, to fight overfitting.
+
+    Training ("inverted dropout"): each unit is kept with probability 1 - p,
+    mask ~ Bernoulli(1 - p), output = input * mask / (1 - p). Dividing by
+    1 - p keeps the expected output equal to the input, so nothing needs
+    rescaling at inference, where the layer is the identity.
+    Shapes: input (batch, ...) -> output, same shape.
+    """
+
+    def __init__(self, probability):
+        """probability: p, the chance of dropping each unit, 0 <= p < 1."""
+        super().__init__()
+        if not 0 <= probability < 1:
+            raise ValueError(f"probability must be in [0, 1), got {probability}")
+        self.probability = probability
+        self.mask = None
+        self.input = None
+        self.output = None
+
+    def forward_propagation(self, input, training):
+        """Training: input * mask / (1 - p), mask ~ Bernoulli(1 - p) of input's shape.
+
+        Inference (training=False): return the input unchanged.
+        input: (batch, ...) -> output: same shape. The mask is kept for backward.
+        """
+        if not training:
+            return input
+        self.mask = (np.random.random(input.shape) > self.probability)
+        return np.where(self.mask, input / (1 - self.probability), 0.0)
+
+    def backward_propagation(self, output_error):
+        """dE/d input = output_error * mask / (1 - p): dropped units get no gradient.
+
+        output_error: same shape as the output -> returns the same shape.
+        The scale 1/(1 - p) is the exact derivative of the forward pass; the
+        course also accepts ``output_error * mask`` (without the scale), which
+        only rescales the gradient reaching the layers below.
+        """
+        return np.where(self.mask, output_error / (1 - self.probability), 0.0)
+
+    def output_shape(self):
+        """Same as the input shape: dropout does not change shapes."""
+        return self.input_shape()
+
+    def parameters(self):
+        """Dropout has no trainable parameters: 0."""
+        return 0

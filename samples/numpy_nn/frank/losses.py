@@ -1,0 +1,79 @@
+"""Loss functions: how wrong the predictions are, and the gradient to follow.
+
+y_true and y_pred have the same shape, (batch, n_outputs). ``loss`` returns a
+float; ``derivative`` returns dLoss/d y_pred, the same shape as y_pred, and is
+the exact derivative of the value ``loss`` returns (so a loss averaged over
+N elements has a derivative divided by N).
+"""
+
+import numpy as np
+
+# Probabilities are clipped to [EPSILON, 1 - EPSILON] before taking logs and
+# dividing, so a confident wrong prediction gives a large finite loss, not inf/nan.
+EPSILON = 1e-15
+
+
+class LossFunction:
+    """Base class of loss functions."""
+
+    def loss(self, y_true, y_pred):
+        """The loss value (a float) for true labels and predictions of the same shape."""
+        raise NotImplementedError
+
+    def derivative(self, y_true, y_pred):
+        """dLoss/d y_pred, same shape as y_pred."""
+        raise NotImplementedError
+
+
+class MeanSquaredError(LossFunction):
+    """Mean squared error, averaged over all N elements.
+
+    L = (1/N) * sum (y_true - y_pred)**2
+    """
+
+    def loss(self, y_true, y_pred):
+        """L = mean((y_true - y_pred)**2) over every element, as a float."""
+        # TODO: return np.mean((y_true - y_pred) ** 2) as a float
+        raise NotImplementedError('MeanSquaredError.loss: return np.mean((y_true - y_pred) ** 2) as a float')
+
+    def derivative(self, y_true, y_pred):
+        """dL/d y_pred = 2 * (y_pred - y_true) / N, N = y_true.size."""
+        # TODO: return 2 * (y_pred - y_true) / y_true.size
+        raise NotImplementedError('MeanSquaredError.derivative: return 2 * (y_pred - y_true) / y_true.size')
+
+
+class BinaryCrossEntropy(LossFunction):
+    """Binary cross-entropy, for outputs in (0, 1) (e.g. after a sigmoid).
+
+    With p = clip(y_pred, eps, 1 - eps):
+    L = -(1/N) * sum [ y_true * log(p) + (1 - y_true) * log(1 - p) ]
+    """
+
+    def loss(self, y_true, y_pred):
+        """L = -mean(y_true * log(p) + (1 - y_true) * log(1 - p)), as a float."""
+        # TODO: clip y_pred to [1e-15, 1 - 1e-15], then return -np.mean(y_true * log(p) + (1 - y_true) * log(1 - p))
+        raise NotImplementedError('BinaryCrossEntropy.loss: clip y_pred to [1e-15, 1 - 1e-15], then return -np.mean(y_true * log(p) + (1 - y_true) * log(1 - p))')
+
+    def derivative(self, y_true, y_pred):
+        """dL/d y_pred = (-(y_true / p) + (1 - y_true) / (1 - p)) / N, N = y_true.size."""
+        # TODO: clip y_pred as in loss, then return (-(y_true / p) + (1 - y_true) / (1 - p)) / y_true.size
+        raise NotImplementedError('BinaryCrossEntropy.derivative: clip y_pred as in loss, then return (-(y_true / p) + (1 - y_true) / (1 - p)) / y_true.size')
+
+
+class CategoricalCrossEntropy(LossFunction):
+    """Categorical cross-entropy, for one-hot y_true and rows of probabilities
+    (e.g. after a softmax), averaged over the batch.
+
+    y_true, y_pred: (batch, n_classes). With p = clip(y_pred, eps, 1 - eps):
+    L = -(1/batch) * sum y_true * log(p)
+    """
+
+    def loss(self, y_true, y_pred):
+        """L = -sum(y_true * log(p)) / batch, as a float."""
+        # TODO: clip y_pred to [1e-15, 1 - 1e-15], then return -np.sum(y_true * log(p)) / y_true.shape[0]
+        raise NotImplementedError('CategoricalCrossEntropy.loss: clip y_pred to [1e-15, 1 - 1e-15], then return -np.sum(y_true * log(p)) / y_true.shape[0]')
+
+    def derivative(self, y_true, y_pred):
+        """dL/d y_pred = -y_true / p / batch."""
+        # TODO: clip y_pred as in loss, then return -y_true / p / y_true.shape[0]
+        raise NotImplementedError('CategoricalCrossEntropy.derivative: clip y_pred as in loss, then return -y_true / p / y_true.shape[0]')

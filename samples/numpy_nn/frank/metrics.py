@@ -1,0 +1,30 @@
+"""Metrics: how good the predictions are, as a float.
+
+Predictions come from the network as (batch, n_outputs); labels may be given
+as a vector (batch,) or as a matrix (batch, n_outputs).
+"""
+
+import numpy as np
+
+
+def accuracy(y_true, y_pred):
+    """Fraction of examples whose predicted class is the true class.
+
+    - Several output columns, y_pred (batch, n_classes): the predicted class
+      is the argmax of each row; y_true may be one-hot (batch, n_classes),
+      arg-maxed the same way, or class indices (batch,) / (batch, 1).
+    - One output column, y_pred (batch,) or (batch, 1), e.g. a sigmoid: the
+      predicted class is round(y_pred), 0 or 1, compared to y_true flattened.
+    """
+    # TODO: several columns: compare the argmax of each row of y_pred with y_true (argmax if one-hot, else flattened); one column: compare round(y_pred) with y_true; return the mean of matches as a float
+    raise NotImplementedError('accuracy: several columns: compare the argmax of each row of y_pred with y_true (argmax if one-hot, else flattened); one column: compare round(y_pred) with y_true; return the mean of matches as a float')
+
+
+def mse(y_true, y_pred):
+    """Mean squared error: mean((y_true - y_pred)**2) over all elements.
+
+    A label vector (batch,) is first given y_pred's shape (batch, 1): otherwise
+    numpy would broadcast (batch,) against (batch, 1) into (batch, batch).
+    """
+    # TODO: give y_true the shape of y_pred (they have the same size), then return np.mean((y_true - y_pred) ** 2) as a float
+    raise NotImplementedError('mse: give y_true the shape of y_pred (they have the same size), then return np.mean((y_true - y_pred) ** 2) as a float')

@@ -1,0 +1,151 @@
+"""The numpy_nn checks judge the hand-written sample submissions in samples/numpy_nn as a teacher would.
+
+Correct solutions written another way (float32, einsum, He or Xavier init, a
+summed loss, ReLU'(0) = 1, a mask-only Dropout backward, one single file) get
+full marks; buggy ones lose points exactly in the checks of the classes they
+got wrong, with the catalogued mistakes named; broken files cost only what
+depends on them, with a message that names the file, the line or the missing name.
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from grader.assignment import load
+from grader.runner import grade
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "samples" / "numpy_nn"
+
+
+@pytest.fixture(scope="module")
+def assignment():
+    return load("numpy_nn")
+
+
+@pytest.fixture(scope="module")
+def graded(assignment):
+    """Each sample graded once for the whole module: {student: results}."""
+    cache: dict[str, dict] = {}
+
+    def get(student: str) -> dict:
+        if student not in cache:
+            entry = next(p for p in SAMPLES.iterdir() if p.stem == student)
+            cache[student] = grade(assignment, entry)
+        return cache[student]
+
+    return get
+
+
+def _class(test: dict) -> str:
+    return test["name"].split(".", 1)[0].split(":", 1)[0].strip()
+
+
+def _failed(results: dict) -> list[dict]:
+    return [t for t in results["tests"] if t["status"] != "passed"]
+
+
+def _named(results: dict) -> dict[str, set[str]]:
+    named: dict[str, set[str]] = {}
+    for entry in results["extra_data"]["misconceptions"]:
+        named.setdefault(entry["id"], set()).add(entry["check"])
+    return named
+
+
+@pytest.mark.parametrize("student", ["alice", "dave"])
+def test_correct_variants_get_full_marks(graded, student):
+    results = graded(student)
+    assert [t["name"] for t in _failed(results)] == [], [t["output"] for t in _failed(results)]
+    assert results["score"] == results["extra_data"]["max_score"] > 100
+    assert results["extra_data"]["misconceptions"] == []
+
+
+def test_training_checks_report_accuracy_and_learning_curve(graded):
+    checks = graded("alice")["extra_data"]["checks"]
+    training = [c["artifacts"] for c in checks if c["artifacts"]]
+    assert len(training) == 4
+    for artifacts in training:
+        assert artifacts["accuracy"] >= artifacts["threshold"]
+        assert len(artifacts["history"]) > 5 and artifacts["history"][-1] < artifacts["history"][0]
+
+
+def test_bob_loses_points_where_his_mistakes_are_and_they_are_named(graded):
+    results = graded("bob")
+    failed = _failed(results)
+    assert {_class(t) for t in failed} == {"DenseLayer", "MeanSquaredError", "NeuralNetwork"}
+    named = _named(results)
+    for mistake, check in [
+        ("dense-weight-gradient-transposed", "DenseLayer.backward_propagation: weight gradient handed to the optimizer"),
+        ("mse-derivative-missing-1-over-n", "MeanSquaredError.derivative: the derivative of your loss (central differences)"),
+        ("nn-no-reshuffle", "NeuralNetwork.get_mini_batches: a new random order on every call"),
+    ]:
+        assert check in named.get(mistake, set()), (mistake, named)
+    assert set(named) == {"dense-weight-gradient-transposed", "mse-derivative-missing-1-over-n", "nn-no-reshuffle"}
+    weight = next(t for t in failed if t["name"].startswith("DenseLayer.backward_propagation: weight gradient"))
+    assert "transpose" in weight["output"] and weight["score"] == 0
+    blobs = next(t for t in failed if "two blobs" in t["name"])
+    assert "Likely cause" in blobs["output"] and "DenseLayer" in blobs["output"]
+
+
+def test_erin_nested_package_is_graded_and_her_two_mistakes_named(graded):
+    results = graded("erin")
+    failed = _failed(results)
+    assert {_class(t) for t in failed} <= {"Adam", "SoftmaxActivation", "NeuralNetwork"}
+    assert {"Adam", "SoftmaxActivation"} <= {_class(t) for t in failed}
+    named = _named(results)
+    assert "SoftmaxActivation.activation_function: numerical stability on large scores" in named["softmax-no-max-shift"]
+    assert "Adam.update: moments with bias correction over several steps" in named["adam-no-bias-correction"]
+    assert set(named) == {"softmax-no-max-shift", "adam-no-bias-correction"}
+
+
+def test_carol_syntax_error_costs_only_what_depends_on_the_file(graded):
+    results = graded("carol")
+    message = "activations.py has a syntax error at line 38"
+    assert any(message in note for note in results["extra_data"]["notes"])
+    failed = _failed(results)
+    assert all(message in t["output"] for t in failed)
+    assert {_class(t) for t in failed} <= {"ActivationLayer", "SigmoidActivation", "ReLUActivation", "TanhActivation",
+                                          "SoftmaxActivation", "NeuralNetwork"}
+    assert 0 < results["score"] < results["extra_data"]["max_score"]
+
+
+def test_frank_earns_the_layer_points_and_the_todos_say_what_is_left(graded):
+    results = graded("frank")
+    for test in results["tests"]:
+        if _class(test) in ("Layer", "DenseLayer", "Dropout"):
+            assert test["status"] == "passed", (test["name"], test["output"])
+    sgd = next(t for t in results["tests"] if t["name"].startswith("SGD.update: plain"))
+    assert sgd["status"] == "failed" and "NotImplementedError: SGD.update" in sgd["output"]
+
+
+def _submission_with(tmp_path: Path, edits: dict[str, tuple[str, str]]) -> Path:
+    folder = tmp_path / "submission"
+    shutil.copytree(ROOT / "reference" / "numpy_nn" / "numpy_nn", folder)
+    for name, (find, replace) in edits.items():
+        text = (folder / name).read_text()
+        assert text.count(find) == 1
+        (folder / name).write_text(text.replace(find, replace))
+    return folder
+
+
+def test_a_missing_class_is_named_with_what_the_file_defines(assignment, tmp_path):
+    folder = _submission_with(tmp_path, {"layers.py": ("class DenseLayer(Layer):", "class Dense(Layer):")})
+    results = grade(assignment, folder, public_only=True, diagnose=False)
+    dense = [t for t in results["tests"] if _class(t) == "DenseLayer"]
+    assert dense and all(t["status"] == "failed" for t in dense)
+    assert "layers.py does not define DenseLayer (it defines: Dense, Dropout, Layer)" in dense[0]["output"]
+    assert all(t["status"] == "passed" for t in results["tests"] if _class(t) in ("Dropout", "SGD", "accuracy"))
+
+
+def test_a_renamed_method_is_named_with_the_methods_the_class_has(assignment, tmp_path):
+    find = '    def backward_propagation(self, output_error):\n        """Back-propagate dE/d output and take one'
+    folder = _submission_with(tmp_path, {"layers.py": (find, find.replace("backward_propagation", "backward"))})
+    results = grade(assignment, folder, public_only=True, diagnose=False)
+    weight = next(t for t in results["tests"] if t["name"].startswith("DenseLayer.backward_propagation: weight"))
+    assert weight["status"] == "failed"
+    assert "DenseLayer does not define backward_propagation" in weight["output"]
+    assert "(methods it has: backward, forward_propagation, initialize" in weight["output"]
+    forward = next(t for t in results["tests"] if t["name"].startswith("DenseLayer.forward_propagation"))
+    assert forward["status"] == "passed"
