@@ -66,7 +66,7 @@ class GradingSession:
             shutil.copytree(assignment.solution_dir, workdir / "work")
             code = StagedCode(workdir / "work", {m: f"{m}.py" for m in assignment.modules})
             student = SandboxClient(code, assignment.package, assignment.homes, assignment.probes_source(),
-                                    assignment.limits)
+                                    assignment.limits, preload=assignment.preload)
         else:
             student = reference
         return cls(assignment, student, reference)
@@ -126,7 +126,7 @@ def grade(assignment: Assignment, submission: Path, public_only: bool = False, d
             student = _FatalRunner(staged.fatal)
         else:
             student = SandboxClient(staged.code, assignment.package, assignment.homes, assignment.probes_source(),
-                                    assignment.limits, output_dir=tmp)
+                                    assignment.limits, output_dir=tmp, preload=assignment.preload)
         catalogue = Catalogue(assignment) if diagnose and assignment.has_reference else None
         session = GradingSession(assignment, student, reference, catalogue)
         try:
@@ -140,9 +140,11 @@ def grade(assignment: Assignment, submission: Path, public_only: bool = False, d
                    "staging_seconds": round(staged_at - started, 3),
                    "checks_seconds": round(sum(r.seconds for r in results), 3),
                    "worker_starts": getattr(student, "starts", 0)}
-        return build_results(assignment, results, staged, timings, catalogue or Catalogue(assignment),
-                             output_tail=output_tail, import_errors=getattr(student, "import_errors", {}),
-                             grader_log=pytest_output if any(r.kind == "grader" for r in results) else "")
+        results_json = build_results(assignment, results, staged, timings, catalogue or Catalogue(assignment),
+                                     output_tail=output_tail, import_errors=getattr(student, "import_errors", {}),
+                                     grader_log=pytest_output if any(r.kind == "grader" for r in results) else "")
+        results_json["extra_data"]["sandbox"] = getattr(student, "sandbox", None) or {}
+        return results_json
     finally:
         if own_tmp:
             shutil.rmtree(tmp, ignore_errors=True)
