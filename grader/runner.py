@@ -93,7 +93,7 @@ def run_checks(session: GradingSession, public_only: bool = False) -> tuple[list
     """Run the assignment's checks under pytest with ``session`` active; (results in order, pytest's output)."""
     assignment = session.assignment
     files = [str(f) for f in assignment.check_files(public_only=public_only)]
-    args = [*files, "-c", os.devnull, "--rootdir", str(assignment.checks_dir), "-p", "no:cacheprovider",
+    args = [*files, "-c", os.devnull, "--rootdir", str(assignment.checks_dir), "-p", "no:cacheprovider", "-p", "no:benchmark",
             "--import-mode=importlib", "-q", "--no-header", "-rN", "--tb=short", "-W", "ignore"]
     output = io.StringIO()
     previous, plugin.ACTIVE = plugin.ACTIVE, session

@@ -145,6 +145,7 @@ class SandboxClient:
         self.starts = 0
         self.sandbox: dict = {}
         self._sources: dict | None = None
+        self._import_failure: ProbeFailure | None = None
         self._to_worker = self._from_worker = None
         self._timeout = self.limits.probe_seconds
 
@@ -233,8 +234,15 @@ class SandboxClient:
     # -- probes ---------------------------------------------------------------
     def run(self, probe: str, kwargs: dict | None = None, timeout: float | None = None, seed: int = 0):
         """The probe's return value as plain data, or :class:`ProbeFailure`."""
+        if self._import_failure is not None:
+            # Importing the student's code hung or killed its worker: it would again, for every probe.
+            raise self._import_failure
         if self.process is None:
-            self._start()
+            try:
+                self._start()
+            except ProbeFailure as failure:
+                self._import_failure = failure
+                raise
         reply = self._request({"op": "probe", "probe": probe, "kwargs": kwargs or {}, "seed": seed},
                               timeout or self.limits.probe_seconds, during=f"probe {probe}")
         if not isinstance(reply, dict) or "ok" not in reply:

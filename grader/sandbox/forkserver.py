@@ -226,8 +226,8 @@ class ForkServer:
         shutil.rmtree(self._host_root, ignore_errors=True)
 
 
-_servers: dict[tuple[str, ...], ForkServer] = {}
-_failures: dict[tuple[str, ...], str] = {}
+_servers: dict[tuple, ForkServer] = {}
+_failures: dict[tuple[str, ...], str] = {}     # preload -> why no fork server could start
 _registry_lock = threading.Lock()
 
 
@@ -245,7 +245,8 @@ def server_for(preload: list[str] | tuple[str, ...]) -> ForkServer | None:
 
     if not fork_available():
         return None
-    key = tuple(preload)
+    # The hidden folders are fixed when a zygote starts: another course folder needs another zygote.
+    key = (tuple(preload), tuple(str(p) for p in isolation.hidden_paths()))
     with _registry_lock:
         server = _servers.get(key)
         if server is not None and server.alive and server.owner_pid == os.getpid():
@@ -256,7 +257,7 @@ def server_for(preload: list[str] | tuple[str, ...]) -> ForkServer | None:
         reasons = []
         for level in isolation.candidate_levels():
             try:
-                server = ForkServer(key, level)
+                server = ForkServer(key[0], level)
             except (ForkServerError, isolation.IsolationUnavailable, OSError) as exc:
                 reasons.append(f"{level}: {exc}")
                 continue
@@ -264,7 +265,7 @@ def server_for(preload: list[str] | tuple[str, ...]) -> ForkServer | None:
                 server.warning = (server.warning + " (stronger levels failed: " + "; ".join(reasons) + ")").strip()
             _servers[key] = server
             return server
-        _failures[key] = "; ".join(reasons)
+        _failures[key[0]] = "; ".join(reasons)
         return None
 
 
@@ -326,6 +327,15 @@ class Zygote:
             self._reap()
             if pid in self.exited or time.monotonic() >= deadline:
                 return self.exited.get(pid)
+            time.sleep(0.002)
+
+    def _reap_uid(self, uid: int, seconds: float) -> None:
+        """Reap until no process (zombies included) of ``uid`` is left, so the uid is clean for reuse."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            self._reap()
+            if not any(_owner(entry) == uid for entry in os.listdir("/proc") if entry.isdigit()):
+                return
             time.sleep(0.002)
 
     def _as_uid(self, uid: int, action) -> None:
@@ -455,7 +465,8 @@ class Zygote:
         else:
             self._kill_orphans()
         status = self._wait_for(pid, 5.0)
-        self._reap()
+        if worker["uid"] is not None:
+            self._reap_uid(worker["uid"], 2.0)
         _remove_tree(Path(worker["home"]))
         del self.workers[pid]
         self.exited.pop(pid, None)
@@ -496,6 +507,13 @@ class Zygote:
             except OSError:
                 break
         self.shutdown()
+
+
+def _owner(pid: str) -> int | None:
+    try:
+        return os.stat(f"/proc/{pid}").st_uid
+    except OSError:
+        return None
 
 
 def worker_environment_for(home: Path) -> dict[str, str]:
