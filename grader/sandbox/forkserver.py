@@ -246,7 +246,7 @@ def server_for(preload: list[str] | tuple[str, ...]) -> ForkServer | None:
     if not fork_available():
         return None
     # The hidden folders are fixed when a zygote starts: another course folder needs another zygote.
-    key = (tuple(preload), tuple(str(p) for p in isolation.hidden_paths()))
+    key = (tuple(preload), tuple(str(p) for p in isolation.hidden_paths()), isolation.requested_level())
     with _registry_lock:
         server = _servers.get(key)
         if server is not None and server.alive and server.owner_pid == os.getpid():

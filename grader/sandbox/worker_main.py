@@ -90,8 +90,11 @@ def apply_limits(limits: dict, own_uid: bool = False) -> None:
         if value:
             soft, hard = resource.getrlimit(which)
             value = min(int(value), hard) if hard != resource.RLIM_INFINITY else int(value)
+            # CPU: SIGXCPU (reported as such) at the soft limit, SIGKILL a second later if it is ignored.
+            ceiling = value + 1 if which == resource.RLIMIT_CPU and (hard == resource.RLIM_INFINITY or value < hard) \
+                else value
             try:
-                resource.setrlimit(which, (value, value))
+                resource.setrlimit(which, (value, ceiling))
             except (ValueError, OSError):
                 pass
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
