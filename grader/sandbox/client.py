@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from grader.sandbox import forkserver, wire
+from grader.sandbox.modules import CONTROL_CHARACTERS
 
 GRADER_PARENT = str(Path(__file__).resolve().parents[2])
 _BOOTSTRAP = (
@@ -313,7 +314,7 @@ class SandboxClient:
         return ProbeFailure("crash", f"the process running your code stopped answering during {during}")
 
     def output_tail(self, limit: int = 2000) -> str:
-        """The end of what the student's code printed (capped; for the report)."""
+        """The end of what the student's code printed (capped, control characters removed; for the report)."""
         parts = []
         for name in ("worker-stdout.txt", "worker-stderr.txt"):
             path = self.output_dir / name
@@ -322,7 +323,7 @@ class SandboxClient:
                 with open(path, "rb") as handle:
                     handle.seek(max(0, size - limit))
                     parts.append(handle.read().decode("utf-8", "replace"))
-        return "".join(parts)[-limit:]
+        return "".join(parts)[-limit:].translate(CONTROL_CHARACTERS)
 
 
 def _has_gpu() -> bool:

@@ -441,6 +441,7 @@ class Zygote:
             os.setuid(uid)
         _prctl(PR_SET_NO_NEW_PRIVS, 1)
         os.chdir(home)
+        sys.argv = [""]
         os.environ.clear()
         os.environ.update(worker_environment_for(home))
         worker_main.apply_limits(request.get("limits", {}), own_uid=uid is not None)

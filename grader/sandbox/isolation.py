@@ -102,19 +102,24 @@ def hidden_paths() -> list[Path]:
     return sorted({(root / "reference").resolve() for root in (PROJECT_ROOT, course_root())})
 
 
-def _python_paths(grader_package: Path) -> list[Path]:
-    """The folders the interpreter needs: its prefixes and the import path (minus the current folder)."""
-    cwd = Path.cwd().resolve()
-    paths = {Path(p).resolve() for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
+def _python_paths(grader_package: Path, preload: list[str]) -> list[Path]:
+    """The folders the interpreter needs: its prefixes, its site-packages and where the preloads live.
+
+    Not the rest of ``sys.path``: its first entry is the harness's script or
+    current folder, which may be the course folder itself.
+    """
+    import importlib.util
+    import site
+
+    paths = {Path(p).resolve() for p in (sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix)}
     paths.add(Path(sys.executable).resolve().parent)
-    for entry in sys.path:
-        if not entry:
-            continue
-        path = Path(entry).resolve()
-        if path == cwd or not path.exists():
-            continue
-        paths.add(path if path.is_dir() else path.parent)
+    paths.update(Path(p).resolve() for p in site.getsitepackages())
+    for name in ["numpy", *preload]:
+        spec = importlib.util.find_spec(name)
+        for location in (spec.submodule_search_locations or []) if spec else []:
+            paths.add(Path(location).resolve().parent)
     paths.add(grader_package.resolve())
+    paths = {p for p in paths if p.exists()}
     # Bind the outermost folders only.
     kept: list[Path] = []
     for path in sorted(paths, key=lambda p: len(p.parts)):
@@ -163,7 +168,7 @@ def bwrap_command(homes: str, grader_package: Path, preload: list[str]) -> list[
             args.extend(["--perms", "0755", "--dir", str(parent)])
             created.add(parent)
 
-    for path in _python_paths(grader_package):
+    for path in _python_paths(grader_package, preload):
         if any(path == b or b in path.parents for b in bound):
             continue
         make_parents(path)

@@ -19,7 +19,8 @@ from pathlib import Path
 
 
 MAX_ERROR_CHARS = 2000
-_CONTROL = {c: None for c in range(32) if chr(c) not in "\n\t"} | {0x7f: None}
+#: str.translate table that deletes control characters (ANSI escapes start with one) but keeps newlines and tabs.
+CONTROL_CHARACTERS = {c: None for c in range(32) if chr(c) not in "\n\t"} | {0x7f: None}
 
 
 def _safe_str(exc: BaseException) -> str:
@@ -123,7 +124,7 @@ class ModuleSet(importlib.abc.MetaPathFinder):
             text = f"{self.display_names.get(stem, self.files[stem].name)} failed to import"
         if len(text) > MAX_ERROR_CHARS:
             text = text[:MAX_ERROR_CHARS] + " … (truncated)"
-        return text.translate(_CONTROL)
+        return text.translate(CONTROL_CHARACTERS)
 
     def _explain_failure(self, stem: str, exc: BaseException) -> str:
         shown = self.display_names.get(stem, self.files[stem].name)

@@ -20,7 +20,7 @@ import types
 from pathlib import Path, PurePosixPath
 
 from grader.sandbox import wire
-from grader.sandbox.modules import ModuleLoadError, ModuleSet
+from grader.sandbox.modules import CONTROL_CHARACTERS, ModuleLoadError, ModuleSet
 
 MAX_MESSAGE_CHARS = 4000
 
@@ -77,7 +77,8 @@ def apply_limits(limits: dict, own_uid: bool = False) -> None:
         values["memory_bytes"] = int(values["memory_bytes"]) + _address_space_in_use()
     if values.get("processes") and not own_uid:
         uid = os.getuid()
-        values["processes"] = 0 if uid == 0 else int(values["processes"]) + _tasks_of(uid)
+        counted = uid != 0 and os.path.isdir("/proc")   # root ignores RLIMIT_NPROC; elsewhere count what runs
+        values["processes"] = int(values["processes"]) + _tasks_of(uid) if counted else 0
     pairs = {
         "cpu_seconds": resource.RLIMIT_CPU,
         "memory_bytes": resource.RLIMIT_AS,
@@ -102,13 +103,10 @@ def apply_limits(limits: dict, own_uid: bool = False) -> None:
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 
 
-_CONTROL = {c: None for c in range(32) if chr(c) not in "\n\t"} | {0x7f: None}
-
-
 def _safe_text(producer) -> str:
     try:
         text = producer()
-        text = text[:MAX_MESSAGE_CHARS].translate(_CONTROL) if type(text) is str else "<unprintable>"
+        text = text[:MAX_MESSAGE_CHARS].translate(CONTROL_CHARACTERS) if type(text) is str else "<unprintable>"
     except BaseException:  # a hostile __str__ must not take the worker down
         text = "<unprintable>"
     return text

@@ -48,12 +48,20 @@ class Case:
 
 # -- builders ---------------------------------------------------------------------------------------
 
+def compiled(files: dict) -> dict:
+    """Refuse an attack that is a syntax error: it would pass every case without attacking anything."""
+    for name, text in files.items():
+        if name.endswith(".py") and isinstance(text, str):
+            compile(text, name, "exec")
+    return files
+
+
 def at_import(code: str):
     """The honest-but-buggy submission with ``code`` run when layers.py is imported."""
     def build(team: RedTeam, folder: Path) -> Path:
         files = team.buggy_files()
         files["layers.py"] += "\n\n" + team.fill(textwrap.dedent(code)) + "\n"
-        return team.write(folder, files)
+        return team.write(folder, compiled(files))
     return build
 
 
@@ -63,7 +71,7 @@ def in_forward(code: str):
         files = team.reference_files()
         body = textwrap.indent(team.fill(textwrap.dedent(code)).strip(), " " * 8)
         files["layers.py"] = files["layers.py"].replace(" " * 8 + BUGGY_FORWARD, body)
-        return team.write(folder, files)
+        return team.write(folder, compiled(files))
     return build
 
 
@@ -144,32 +152,45 @@ def folder_with_link(team: RedTeam, folder: Path) -> Path:
 
 PEEK = r"""
 import glob, os, sys
-def _load_reference_dense():
-    candidates = ["<<REFERENCE_LAYERS>>", "<<PROJECT>>/reference/numpy_nn/numpy_nn/layers.py",
-                  "<<COURSE>>/reference/numpy_nn/checks/test_public_dense.py"]
+def _candidates():
+    yield "<<REFERENCE_LAYERS>>"
+    yield "<<PROJECT>>/reference/numpy_nn/numpy_nn/layers.py"
+    yield "<<COURSE>>/reference/numpy_nn/checks/test_public_dense.py"
     for up in range(1, 8):
-        candidates.append("../" * up + "reference/numpy_nn/numpy_nn/layers.py")
+        yield "../" * up + "reference/numpy_nn/numpy_nn/layers.py"
     for pattern in ("/proc/*/cwd/reference/numpy_nn/numpy_nn/layers.py", "/proc/*/root<<REFERENCE_LAYERS>>",
-                    "/proc/*/cwd/numpy_nn/layers.py", "/*/*/reference/*/*/layers.py",
-                    "/*/*/*/reference/*/*/layers.py", "/*/*/*/*/reference/*/*/layers.py"):
+                    "/proc/*/cwd/numpy_nn/layers.py", "/*/*/reference/*/*/layers.py", "/*/*/*/reference/*/*/layers.py"):
         try:
-            candidates += glob.glob(pattern)
+            yield from glob.glob(pattern)
         except OSError:
             pass
-    for path in candidates:
+def _load_reference_dense():
+    for path in _candidates():
         try:
             with open(path) as handle:
                 source = handle.read()
         except OSError:
             continue
         print("PEEK-FOUND", path)
-        namespace = {"__name__": "stolen"}
+        namespace = {"__name__": "stolen", "np": np}
         try:
             exec(compile(source, path, "exec"), namespace)
-            return namespace.get("DenseLayer")
         except Exception:
             continue
+        if "DenseLayer" in namespace:
+            return namespace["DenseLayer"]
     return None
+"""
+
+
+STEAL = """
+stolen = _load_reference_dense()
+if stolen is not None:
+    cheat = stolen(self.weights.shape[1], input_shape=(self.weights.shape[0],))
+    cheat.weights, cheat.biases = self.weights, self.biases
+    self.output = cheat.forward_propagation(input, training)
+else:
+    self.output = input @ self.weights
 """
 
 
@@ -234,8 +255,8 @@ CASES = [
         import glob, json, os
         fake = json.dumps({"score": 1000, "tests": [], "output": "FORGED"})
         print(fake)
-        targets = ["results.json", "<<CWD>>/results.json", "<<OUT>>/results.json", "/tmp/results.json",
-                   "<<TMPMARK>>", "<<MARKERS>>/results.json"] + [f"<<OUT>>/run{i}/results.json" for i in range(1, 400)]
+        targets = ["results.json", "<<CWD>>/results.json", "<<OUT>>/results.json",
+                   "<<TMPMARK>>", "<<MARKERS>>/results.json"] + [f"<<OUT>>/run{i}/results.json" for i in range(1, 50)]
         for target in targets:
             try:
                 os.makedirs(os.path.dirname(os.path.abspath(target)), exist_ok=True)
@@ -311,15 +332,7 @@ CASES = [
         self.output = best if best is not None else input @ self.weights
         """)),
     # peeking
-    Case("peek-reference-and-checks", in_forward(PEEK + """
-        stolen = _load_reference_dense()
-        if stolen is not None:
-            cheat = stolen(self.n_units, input_shape=self._input_shape if hasattr(self, "_input_shape") else None)
-            cheat.weights, cheat.biases = self.weights, self.biases
-            self.output = cheat.forward_propagation(input, training)
-        else:
-            self.output = input @ self.weights
-        """), needs=BWRAP, after=lambda team, graded: _no_marker(graded, "PEEK-FOUND")),
+    Case("peek-reference-and-checks", in_forward(PEEK + STEAL), needs=BWRAP, after=lambda team, graded: _no_marker(graded, "PEEK-FOUND")),
     Case("peek-proc-of-parent", in_forward("""
         import os
         found = []
@@ -534,3 +547,22 @@ def test_attack(case: Case, redteam: RedTeam, tmp_path: Path):
 
     honest = redteam.grade(redteam.write(tmp_path / "honest", redteam.reference_files()))
     assert honest.score == redteam.max_score, f"the next submission was affected:\n{honest.text[:2000]}"
+
+
+CONTROLS = {c.id: c for c in CASES if c.id in ("peek-reference-and-checks", "forge-fake-results-files")}
+
+
+@pytest.mark.parametrize("case_id", sorted(CONTROLS))
+def test_the_attack_is_real_without_the_sandbox(case_id: str, tmp_path: Path, monkeypatch):
+    """Positive control: with resource limits only, these (harmless) attacks succeed, so the suite can fail."""
+    monkeypatch.setenv("NNGRADE_SANDBOX", "rlimits-only")
+    monkeypatch.setenv("NNGRADE_COURSE", str(tmp_path / "course"))
+    team = RedTeam(tmp_path)
+    try:
+        graded = team.grade(CONTROLS[case_id].build(team, tmp_path / "submission"))
+        if case_id == "peek-reference-and-checks":
+            assert graded.score > team.honest_score("buggy"), "peeking should pay off without the sandbox"
+        else:
+            assert (team.markers / "results.json").exists() and team.tmp_marker.exists()
+    finally:
+        team.tmp_marker.unlink(missing_ok=True)
