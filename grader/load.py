@@ -74,7 +74,8 @@ def _extract_zip(archive: Path, into: Path, notes: list[str]) -> None:
                     continue
                 total += info.file_size
                 if total > MAX_TOTAL_BYTES:
-                    notes.append(f"{archive.name}: unpacks to more than {MAX_TOTAL_BYTES >> 20} MB; the rest was ignored")
+                    notes.append(f"{archive.name}: unpacks to more than {MAX_TOTAL_BYTES >> 20} MB; "
+                                 "the rest was ignored")
                     break
                 target = into.joinpath(*name.parts)
                 try:
@@ -120,7 +121,8 @@ def _copy_tree(source: Path, into: Path, notes: list[str]) -> None:
             continue
         total += size
         if total > MAX_TOTAL_BYTES:
-            notes.append(f"the submission holds more than {MAX_TOTAL_BYTES >> 20} MB of Python files; the rest was ignored")
+            notes.append(f"the submission holds more than {MAX_TOTAL_BYTES >> 20} MB of Python files; "
+                         "the rest was ignored")
             break
         target = into / rel
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -227,7 +229,8 @@ def stage(submission: Path, modules: list[str], into: Path) -> Staged:
     for module, path in found.items():
         size = path.stat().st_size
         if size > MAX_SOURCE_BYTES:
-            notes.append(f"{shown(path.relative_to(raw))} is larger than {MAX_SOURCE_BYTES >> 20} MB and was not graded")
+            notes.append(f"{shown(path.relative_to(raw))} is larger than {MAX_SOURCE_BYTES >> 20} MB "
+                         "and was not graded")
             continue
         rel = path.relative_to(raw)
         target = workdir / rel

@@ -131,9 +131,14 @@ class ForkServer:
         parent_sock, child_sock = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         config = {
             "socket_fd": child_sock.fileno(), "preload": list(self.preload), "homes": homes,
-            "own_uid": isolation.uses_uid(self.level), "unshare_net": self.level == "uid",
+            "own_uid": isolation.uses_uid(self.level),
             "test_uid": isolation.allocate_uid() if isolation.uses_uid(self.level) else None,
         }
+        if self.level == "uid":  # what bubblewrap would do, done by hand where the kernel lets root
+            config["private"] = {"hidden": [str(p) for p in isolation.hidden_paths()],
+                                 "homes_bytes": isolation.HOMES_TMPFS_BYTES,
+                                 "keep": [str(p) for p in isolation.python_paths(Path(_GRADER_PARENT) / "grader",
+                                                                                 list(self.preload))]}
         log = open(self._host_root / "zygote-log.txt", "wb")
         try:
             self._process = subprocess.Popen(
@@ -147,6 +152,11 @@ class ForkServer:
         ready = self._receive(_START_SECONDS)
         if not ready.get("ok"):
             raise ForkServerError(ready.get("error") or "the fork server failed its self-test")
+        if self.level == "uid":
+            self.level = "uid" if ready.get("unprotected") else "uid+ns"
+            self.warning = isolation.WARNINGS[self.level]
+            if ready.get("unprotected"):
+                self.warning += " (" + "; ".join(ready["unprotected"]) + ")"
 
     def log_tail(self, limit: int = 2000) -> str:
         path = self._host_root / "zygote-log.txt"
@@ -573,6 +583,65 @@ def _self_test(zygote: Zygote, uid: int) -> str:
     return b"".join(chunks).decode("utf-8", "replace")
 
 
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REC, MS_PRIVATE = 1, 2, 4, 0x4000, 1 << 18
+CLONE_NEWNS = 0x00020000
+
+
+MS_BIND, MS_REMOUNT = 0x1000, 0x20
+
+
+def _bind_read_only(source: str, target: str) -> None:
+    libc = _libc()
+    for flags in (MS_BIND | MS_REC, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV):
+        if libc.mount(source.encode(), target.encode(), None, flags, None) != 0:
+            raise OSError(ctypes.get_errno(), f"bind {target}: {os.strerror(ctypes.get_errno())}")
+
+
+def _mount(target: str, options: str, flags: int = MS_NOSUID | MS_NODEV) -> None:
+    if _libc().mount(b"tmpfs", target.encode(), b"tmpfs", flags, options.encode()) != 0:
+        raise OSError(ctypes.get_errno(), f"mount tmpfs on {target}: {os.strerror(ctypes.get_errno())}")
+
+
+def _private_namespaces(zygote: Zygote, hidden: list[str], homes_bytes: int, keep: list[str]) -> list[str]:
+    """Without bubblewrap (level ``uid``): an empty network and a private file-system view, by hand.
+
+    In a mount namespace of the zygote's own: an empty read-only tmpfs over
+    every hidden folder (``reference/``), a private ``/tmp`` (with the workers'
+    homes on a size-capped tmpfs inside it), and read-only empty ``/var/tmp``
+    and ``/dev/shm``; the interpreter's folders (``keep``) that lie in them are
+    bound back, read-only. The host sees none of it. Returns what could not be
+    done (a container without CAP_SYS_ADMIN refuses namespaces), for the warning.
+    """
+    libc, missing = _libc(), []
+    if libc.unshare(CLONE_NEWNET) != 0:
+        missing.append(f"network not isolated: {os.strerror(ctypes.get_errno())}")
+    if libc.unshare(CLONE_NEWNS) != 0:
+        return missing + [f"reference/ and /tmp not hidden: {os.strerror(ctypes.get_errno())}"]
+    try:
+        if libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None) != 0:
+            raise OSError(ctypes.get_errno(), "making / private")
+        for path in hidden:
+            if os.path.isdir(path):
+                _mount(path, "size=4k,mode=0755", MS_RDONLY | MS_NOSUID | MS_NODEV)
+        for shared in ("/tmp", "/var/tmp", "/dev/shm"):
+            if not os.path.isdir(shared):
+                continue
+            inside = [p for p in keep if p.startswith(shared + "/")]
+            old = os.open(shared, os.O_PATH | os.O_DIRECTORY)   # the old contents, for binding back
+            try:
+                _mount(shared, "size=1m,mode=0755")
+                for path in inside:
+                    os.makedirs(path, exist_ok=True)
+                    _bind_read_only(f"/proc/self/fd/{old}/{os.path.relpath(path, shared)}", path)
+            finally:
+                os.close(old)
+        os.makedirs(zygote.homes, mode=0o711)
+        _mount(str(zygote.homes), f"size={homes_bytes},mode=0711")
+    except OSError as exc:
+        missing.append(f"file system only partly hidden: {exc}")
+    return missing
+
+
 def zygote_main(argv: list[str]) -> None:
     """Entry point of the fork server process (``python -I -c <bootstrap> CONFIG``)."""
     import importlib
@@ -581,13 +650,13 @@ def zygote_main(argv: list[str]) -> None:
     sock = socket.socket(fileno=config["socket_fd"])
     zygote = Zygote(sock, config)
     error = ""
+    unprotected: list[str] = []
     try:
         # No parent-death signal here: it would fire when the harness *thread* that started us ends.
         # The harness's end closes our socket instead, and then we kill every worker and exit.
         _prctl(PR_SET_CHILD_SUBREAPER, 1)
-        if config.get("unshare_net"):
-            if _libc().unshare(CLONE_NEWNET) != 0:
-                raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNET) failed")
+        if config.get("private"):
+            unprotected = _private_namespaces(zygote, **config["private"])
         from grader.sandbox import client, worker_main  # noqa: F401  (import numpy with the thread limits set)
         for name in config.get("preload", []):
             importlib.import_module(name)
@@ -597,7 +666,7 @@ def zygote_main(argv: list[str]) -> None:
             error = _self_test(zygote, int(config["test_uid"]))
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"
-    sock.send(json.dumps({"ok": not error, "error": error}).encode())
+    sock.send(json.dumps({"ok": not error, "error": error, "unprotected": unprotected}).encode())
     if error:
         os._exit(1)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C in the terminal is the harness's to handle

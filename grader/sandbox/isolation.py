@@ -9,11 +9,14 @@ Levels, strongest first (``NNGRADE_SANDBOX`` may ask for a weaker one):
     a private ``/tmp``), and each worker runs under its own unprivileged uid in
     a size-capped tmpfs home, so ``RLIMIT_NPROC`` binds and everything the
     worker started can be killed by uid. Needs root and the ``bwrap`` binary.
-``uid``
+``uid+ns`` (asked for as ``uid``)
     Root without bubblewrap (where the interpreter is readable by other users):
-    own uid per worker and an empty network namespace, but the host file
-    system as that uid sees it (world-readable files, world-writable
-    ``/tmp``).
+    own uid per worker, an empty network namespace and a mount namespace that
+    hides ``reference/`` and gives a private ``/tmp`` and a size-capped home;
+    other world-readable files of the host stay readable.
+``uid``
+    The same where the kernel refuses namespaces (a container without
+    CAP_SYS_ADMIN): own uid only.
 ``rlimits-only``
     A normal user, or nothing else works: resource limits, a new session and
     process group, a scrubbed environment and a private working folder.
@@ -27,7 +30,9 @@ import shutil
 import sys
 from pathlib import Path
 
-LEVELS = ("bwrap+uid", "uid", "rlimits-only")
+LEVELS = ("bwrap+uid", "uid", "rlimits-only")      # what NNGRADE_SANDBOX may ask for
+#: What a worker reports it got: "uid" becomes "uid+ns" where the namespaces could be made too.
+REPORTED_LEVELS = ("bwrap+uid", "uid+ns", "uid", "rlimits-only")
 _ENV_LEVEL = "NNGRADE_SANDBOX"
 
 #: Worker uids: far above any real account; one block of UID_SLOTS per harness process id.
@@ -39,9 +44,13 @@ HOMES_TMPFS_BYTES = 512 * 1024 * 1024
 
 WARNINGS = {
     "bwrap+uid": "",
-    "uid": ("student code ran under its own user id without bubblewrap: it could read world-readable files "
-            "(including reference/ if its permissions allow) and write to world-writable folders; "
-            "install bubblewrap (apt-get install bubblewrap) for full isolation"),
+    "uid+ns": ("student code ran under its own user id without bubblewrap: reference/ and /tmp were hidden and the "
+               "network cut, but it could read other world-readable files of this machine; "
+               "install bubblewrap (apt-get install bubblewrap) for full isolation"),
+    "uid": ("student code ran under its own user id without bubblewrap, and the kernel refused the namespaces "
+            "that hide reference/ and /tmp and cut the network: it could read world-readable files (reference/ "
+            "too if its permissions allow), write to world-writable folders and reach the network; install "
+            "bubblewrap (apt-get install bubblewrap) for full isolation"),
     "rlimits-only": ("student code ran with resource limits only: it could read the files and reach the "
                      "network and processes of the user running the grader; grade as root with bubblewrap "
                      "installed (apt-get install bubblewrap) for full isolation"),
@@ -82,7 +91,7 @@ def bwrap_path() -> str | None:
 
 
 def uses_uid(level: str) -> bool:
-    return level in ("bwrap+uid", "uid")
+    return level in ("bwrap+uid", "uid+ns", "uid")
 
 
 _uid_counter = 0
@@ -102,7 +111,7 @@ def hidden_paths() -> list[Path]:
     return sorted({(root / "reference").resolve() for root in (PROJECT_ROOT, course_root())})
 
 
-def _python_paths(grader_package: Path, preload: list[str]) -> list[Path]:
+def python_paths(grader_package: Path, preload: list[str]) -> list[Path]:
     """The folders the interpreter needs: its prefixes, its site-packages and where the preloads live.
 
     Not the rest of ``sys.path``: its first entry is the harness's script or
@@ -168,7 +177,7 @@ def bwrap_command(homes: str, grader_package: Path, preload: list[str]) -> list[
             args.extend(["--perms", "0755", "--dir", str(parent)])
             created.add(parent)
 
-    for path in _python_paths(grader_package, preload):
+    for path in python_paths(grader_package, preload):
         if any(path == b or b in path.parents for b in bound):
             continue
         make_parents(path)

@@ -28,9 +28,10 @@ from grader.sandbox import isolation
 
 from .conftest import BUGGY_FORWARD, RedTeam, tree_state
 
-UID = {"bwrap+uid", "uid"}          # a worker uid of its own: RLIMIT_NPROC binds, no signals to the grader
-BWRAP = {"bwrap+uid"}               # namespaces and a private file system
-ALL = set(isolation.LEVELS)
+UID = {"bwrap+uid", "uid+ns", "uid"}   # a worker uid of its own: RLIMIT_NPROC binds, no signals to the grader
+NS = {"bwrap+uid", "uid+ns"}           # no network, reference/ hidden, private /tmp, size-capped home
+BWRAP = {"bwrap+uid"}                  # nothing of the host visible but the system and Python folders
+ALL = set(isolation.REPORTED_LEVELS)
 
 TIMEOUT = r"did not finish within"
 
@@ -264,11 +265,12 @@ CASES = [
                     handle.write(fake)
             except OSError:
                 pass
-        """), needs=BWRAP),
+        """), needs=NS),
     Case("forge-overwrite-harness-files", at_import("""
         import glob
         victims = glob.glob("<<PROJECT>>/grader/*.py") + glob.glob("<<COURSE>>/reference/numpy_nn/checks/*.py")
-        victims += glob.glob("<<COURSE>>/reference/numpy_nn/numpy_nn/*.py") + glob.glob("<<PROJECT>>/reference/*/*/*.py")
+        victims += glob.glob("<<COURSE>>/reference/numpy_nn/numpy_nn/*.py")
+        victims += glob.glob("<<PROJECT>>/reference/*/*/*.py")
         for path in victims:
             try:
                 with open(path, "a") as handle:
@@ -307,7 +309,8 @@ CASES = [
         """), reason=r"not plain data|crash|malformed"),
     Case("forge-object-array-on-response-pipe", in_forward("""
         import base64, json, os, struct
-        fake = json.dumps({"__dict__": {"ok": True, "value": {"__nd__": ["|O", [1], base64.b64encode(b"x" * 8).decode()]}}})
+        array = {"__nd__": ["|O", [1], base64.b64encode(b"x" * 8).decode()]}
+        fake = json.dumps({"__dict__": {"ok": True, "value": array}})
         for fd in range(3, 64):
             try:
                 os.write(fd, struct.pack(">Q", len(fake)) + fake.encode())
@@ -319,7 +322,8 @@ CASES = [
         import gc, sys
         best = None
         for obj in gc.get_objects():
-            if isinstance(obj, np.ndarray) and obj.shape == (input.shape[0], self.weights.shape[1]) and obj is not input:
+            wanted = (input.shape[0], self.weights.shape[1])
+            if isinstance(obj, np.ndarray) and obj.shape == wanted and obj is not input:
                 best = obj
         frame = sys._getframe()
         while frame is not None:
@@ -332,7 +336,8 @@ CASES = [
         self.output = best if best is not None else input @ self.weights
         """)),
     # peeking
-    Case("peek-reference-and-checks", in_forward(PEEK + STEAL), needs=BWRAP, after=lambda team, graded: _no_marker(graded, "PEEK-FOUND")),
+    Case("peek-reference-and-checks", in_forward(PEEK + STEAL), needs=BWRAP,
+         after=lambda team, graded: _no_marker(graded, "PEEK-FOUND")),
     Case("peek-proc-of-parent", in_forward("""
         import os
         found = []
@@ -353,7 +358,7 @@ CASES = [
         if found:
             print("PEEK-FOUND", found[:5])
         self.output = input @ self.weights
-        """), needs=BWRAP, after=lambda team, graded: _no_marker(graded, "PEEK-FOUND")),
+        """), needs=NS, after=lambda team, graded: _no_marker(graded, "PEEK-FOUND")),
     Case("peek-environment-and-argv", at_import("""
         import json, os, sys
         print("ENV=" + json.dumps(dict(os.environ)))
@@ -438,7 +443,7 @@ CASES = [
                         handle.write(block)
         except OSError as exc:
             raise OSError(f"disk full after {i} files: {exc}")
-        """), needs=BWRAP, reason=r"disk full after|" + TIMEOUT),
+        """), needs=NS, reason=r"disk full after|" + TIMEOUT),
     Case("exhaust-stdout-flood", in_forward("""
         import sys
         line = "\\x1b[31mFLOOD\\x1b[0m " * 10000
@@ -461,7 +466,7 @@ CASES = [
                 pass
         print(f"network attempts took {time.time() - started:.2f} s")
         self.output = input @ self.weights
-        """), needs=UID, seconds=10, after=lambda team, graded: _no_marker(graded, "NET-OK")),
+        """), needs=NS, seconds=10, after=lambda team, graded: _no_marker(graded, "NET-OK")),
     # hostile input files
     Case("input-zip-bomb", zip_bomb, bound="zero", reason=r"larger than 5 MB", seconds=30),
     Case("input-zip-traversal-and-links", zipped(lambda team: buggy_entries(team) + [
@@ -483,7 +488,8 @@ CASES = [
     Case("input-non-utf8-names-and-contents", non_utf8, reason=r"not valid UTF-8"),
     # hostile feedback
     Case("feedback-html-ansi-megabytes", in_forward("""
-        raise ValueError("<script>alert('x')</script> {{ 7*7 }} {% raw %} \\x1b[2J\\x1b[31m [/bold] [red]" + "A" * 5_000_000)
+        hostile = "<script>alert('x')</script> {{ 7*7 }} {% raw %} \\x1b[2J\\x1b[31m [/bold] [red]"
+        raise ValueError(hostile + "A" * 5_000_000)
         """), reason=r"ValueError", after=cli_prints),
     Case("feedback-huge-import-error", at_import("""
         raise RuntimeError("<b>{{ config }}</b> \\x1b]0;title\\x07 [/]" * 200_000)
