@@ -1,8 +1,12 @@
 """Support for the red-team suite: a private copy of numpy_nn with short limits, grading, and tamper checks.
 
-The copy (``course/reference/numpy_nn``) has the real checks and probes but
-probe and import limits of a few seconds, so attacks that hang cost little.
-``NNGRADE_COURSE`` points at the copy, so the sandbox hides its
+The copy (``course/reference/numpy_nn``) has the real reference solution and
+assignment.toml, but probe and import limits of a few seconds and a small
+check set of its own (below; the names are CONTRACT §3's), so that an attack
+that hangs costs seconds whatever the real checks grow to. One check is
+hidden, like the real hidden checks, and the honest mistake the attacks hide
+behind keeps the other's points, so "no more than the honest work" is a real
+bound. ``NNGRADE_COURSE`` points at the copy, so the sandbox hides its
 ``reference/`` exactly as it hides the real one.
 """
 from __future__ import annotations
@@ -27,6 +31,43 @@ from grader.sandbox import forkserver
 LIMITS = "[limits]\nprobe_seconds = 2\nimport_seconds = 3\nmemory_mb = 512\ncpu_seconds = 20\n"
 
 BUGGY_FORWARD = "self.output = input @ self.weights + self.biases"
+
+PROBES = '''"""Probes of the red-team copy of numpy_nn."""
+import numpy as np
+
+
+def dense_forward(api, weights, biases, x):
+    layer = api.DenseLayer(weights.shape[1], input_shape=(weights.shape[0],))
+    layer.initialize(api.SGD(learning_rate=0.0))
+    layer.weights, layer.biases = weights.copy(), biases.copy()
+    return layer.forward_propagation(x, training=True)
+
+
+def relu_forward(api, x):
+    return api.ReLUActivation().activation_function(x)
+'''
+
+CHECKS = '''"""Checks of the red-team copy of numpy_nn: one public, one hidden."""
+import numpy as np
+import pytest
+
+from grader.checks import assert_close
+
+RNG = np.random.default_rng(7)
+DENSE = dict(weights=RNG.normal(size=(4, 3)), biases=RNG.normal(size=(1, 3)), x=RNG.normal(size=(5, 4)))
+RELU = dict(x=RNG.normal(size=(6, 5)))
+
+
+@pytest.mark.check("DenseLayer.forward_propagation: output on given weights", points=2)
+def test_dense_forward(student, reference):
+    assert_close(student.run("dense_forward", DENSE), reference.run("dense_forward", DENSE), "output")
+
+
+@pytest.mark.hidden
+@pytest.mark.check("ReLUActivation.activation_function: output", points=1)
+def test_relu_forward(student, reference):
+    assert_close(student.run("relu_forward", RELU), reference.run("relu_forward", RELU), "output")
+'''
 
 
 def _with_limits(toml: str) -> str:
@@ -75,6 +116,12 @@ class RedTeam:
         shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__"))
         toml = target / "assignment.toml"
         toml.write_text(_with_limits(toml.read_text(encoding="utf-8")), encoding="utf-8")
+        checks = target / "checks"
+        for path in checks.glob("*.py"):
+            path.unlink()
+        (checks / "conftest.py").write_text("from grader.plugin import *  # noqa: F401,F403\n", encoding="utf-8")
+        (checks / "probes.py").write_text(PROBES, encoding="utf-8")
+        (checks / "test_redteam_checks.py").write_text(CHECKS, encoding="utf-8")
         self.assignment = Assignment.from_dir(target, "numpy_nn")
         self.reference_layers = target / "numpy_nn" / "layers.py"
         self.cwd = root / "cwd"
@@ -155,6 +202,5 @@ def redteam(tmp_path_factory):
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("NNGRADE_COURSE", str(root / "course"))
         team = RedTeam(root)
-        assert team.max_score > 0
-        assert team.honest_score("buggy") < team.max_score, "the honest mistake must cost points"
+        assert 0 < team.honest_score("buggy") < team.max_score, "the honest mistake must cost some points, not all"
         yield team
