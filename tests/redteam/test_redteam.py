@@ -405,7 +405,8 @@ CASES = [
         """), reason=TIMEOUT),
     # exhausting
     Case("exhaust-infinite-loop", in_forward("while True:\n    pass"), reason=TIMEOUT),
-    Case("exhaust-sleep-at-import", at_import("import time\ntime.sleep(1000)"), reason=TIMEOUT, seconds=12),
+    Case("exhaust-sleep-at-import", at_import("import time\ntime.sleep(1000)"), reason=TIMEOUT,
+         seconds=12),
     Case("exhaust-fork-bomb", in_forward("""
         import os
         while True:
@@ -535,6 +536,8 @@ def test_attack(case: Case, redteam: RedTeam, tmp_path: Path):
 
     assert graded.seconds < case.seconds, f"grading took {graded.seconds:.1f} s"
     assert graded.score <= bound, f"the attack earned {graded.score} > {bound}:\n{graded.text[:3000]}"
+    attacked = [t for t in graded.results["tests"] if t["name"].startswith("DenseLayer.forward_propagation")]
+    assert attacked and all(t["score"] == 0 for t in attacked), "the attacked method earned points"
     assert json.loads((graded.out / "results.json").read_text(encoding="utf-8"))["score"] == graded.score
     if case.reason:
         assert re.search(case.reason, graded.text), f"no reason matching {case.reason!r} in:\n{graded.text[:3000]}"
