@@ -32,6 +32,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from pathlib import Path
 
 _GRADER_PARENT = str(Path(__file__).resolve().parents[2])
@@ -108,7 +109,7 @@ class ForkServer:
         self.warning = isolation.WARNINGS[level]
         self.owner_pid = os.getpid()
         self._lock = threading.Lock()
-        self._host_root = Path(tempfile.mkdtemp(prefix="nngrade-sandbox-"))
+        self._log = tempfile.TemporaryFile()   # the zygote's own errors; no file left behind
         self._process: subprocess.Popen | None = None
         self._sock: socket.socket | None = None
         try:
@@ -124,14 +125,13 @@ class ForkServer:
             homes = _BWRAP_HOMES
             prefix = isolation.bwrap_command(homes, Path(_GRADER_PARENT) / "grader", list(self.preload))
         else:
-            homes = str(self._host_root / "homes")
-            os.mkdir(homes, 0o711)
-            os.chmod(self._host_root, 0o711 if isolation.uses_uid(self.level) else 0o700)
+            # Made, and removed when it exits, by the zygote: it outlives nothing, whatever ends the harness.
+            homes = os.path.join(tempfile.gettempdir(), f"nngrade-homes-{uuid.uuid4().hex[:12]}")
             prefix = []
         parent_sock, child_sock = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         config = {
             "socket_fd": child_sock.fileno(), "preload": list(self.preload), "homes": homes,
-            "own_uid": isolation.uses_uid(self.level),
+            "homes_mode": 0o711 if isolation.uses_uid(self.level) else 0o700, "remove_homes": not prefix,
             "test_uid": isolation.allocate_uid() if isolation.uses_uid(self.level) else None,
         }
         if self.level == "uid":  # what bubblewrap would do, done by hand where the kernel lets root
@@ -139,14 +139,12 @@ class ForkServer:
                                  "homes_bytes": isolation.HOMES_TMPFS_BYTES,
                                  "keep": [str(p) for p in isolation.python_paths(Path(_GRADER_PARENT) / "grader",
                                                                                  list(self.preload))]}
-        log = open(self._host_root / "zygote-log.txt", "wb")
         try:
             self._process = subprocess.Popen(
                 [*prefix, sys.executable, "-I", "-c", _BOOTSTRAP.format(parent=_GRADER_PARENT), json.dumps(config)],
-                pass_fds=(child_sock.fileno(),), stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                pass_fds=(child_sock.fileno(),), stdin=subprocess.DEVNULL, stdout=self._log, stderr=self._log,
                 env=worker_environment(Path(homes)), cwd="/", start_new_session=True)
         finally:
-            log.close()
             child_sock.close()
         self._sock = parent_sock
         ready = self._receive(_START_SECONDS)
@@ -159,8 +157,9 @@ class ForkServer:
                 self.warning += " (" + "; ".join(ready["unprotected"]) + ")"
 
     def log_tail(self, limit: int = 2000) -> str:
-        path = self._host_root / "zygote-log.txt"
-        return path.read_bytes()[-limit:].decode("utf-8", "replace") if path.exists() else ""
+        size = self._log.seek(0, os.SEEK_END)
+        self._log.seek(max(0, size - limit))
+        return self._log.read().decode("utf-8", "replace")
 
     @property
     def alive(self) -> bool:
@@ -233,7 +232,7 @@ class ForkServer:
             elif self._sock is not None:  # a forked copy of the harness: leave the parent's zygote alone
                 os.close(self._sock.detach())
                 self._sock = None
-        shutil.rmtree(self._host_root, ignore_errors=True)
+        self._log.close()
 
 
 _servers: dict[tuple, ForkServer] = {}
@@ -312,9 +311,9 @@ class Zygote:
     """Runs in the fork server: forks workers on request, reaps them, kills them, reports their status."""
 
     def __init__(self, sock: socket.socket, config: dict):
-        self.sock, self.config = sock, config
+        self.sock = sock
         self.homes = Path(config["homes"])
-        self.own_uid = bool(config.get("own_uid"))
+        self.remove_homes = bool(config.get("remove_homes"))
         self.workers: dict[int, dict] = {}     # pid -> {"uid":, "home":}
         self.exited: dict[int, int] = {}       # pid -> wait status
         self.count = 0
@@ -415,10 +414,11 @@ class Zygote:
             os.chown(home, uid, uid)
         sys.stdout.flush()
         sys.stderr.flush()
+        zygote_pid = os.getpid()
         pid = os.fork()
         if pid == 0:
             try:
-                self._become_worker(request, fds, home)
+                self._become_worker(request, fds, home, zygote_pid)
             finally:
                 os._exit(70)
         for fd in fds:
@@ -426,7 +426,7 @@ class Zygote:
         self.workers[pid] = {"uid": uid, "home": str(home)}
         return {"pid": pid, "home": str(home)}
 
-    def _become_worker(self, request: dict, fds: list[int], home: Path) -> None:
+    def _become_worker(self, request: dict, fds: list[int], home: Path, zygote_pid: int) -> None:
         from grader.sandbox import worker_main
 
         request_fd, response_fd, stdout_fd, stderr_fd = fds
@@ -444,6 +444,8 @@ class Zygote:
             low = keep + 1
         os.closerange(low, 1 << 16)
         _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != zygote_pid:  # the zygote died before the parent-death signal was armed
+            os._exit(70)
         uid = request.get("uid")
         if uid is not None:
             os.setgroups([])
@@ -486,6 +488,8 @@ class Zygote:
     def shutdown(self) -> None:
         for pid, worker in list(self.workers.items()):
             self.kill({"pid": pid})
+        if self.remove_homes:
+            _remove_tree(self.homes)
 
     def serve(self) -> None:
         handlers = {"status": self.status, "kill": self.kill}
@@ -657,6 +661,8 @@ def zygote_main(argv: list[str]) -> None:
         _prctl(PR_SET_CHILD_SUBREAPER, 1)
         if config.get("private"):
             unprotected = _private_namespaces(zygote, **config["private"])
+        if not zygote.homes.is_dir():
+            os.makedirs(zygote.homes, mode=config.get("homes_mode", 0o700))
         from grader.sandbox import client, worker_main  # noqa: F401  (import numpy with the thread limits set)
         for name in config.get("preload", []):
             importlib.import_module(name)
@@ -668,6 +674,8 @@ def zygote_main(argv: list[str]) -> None:
         error = f"{type(exc).__name__}: {exc}"
     sock.send(json.dumps({"ok": not error, "error": error, "unprotected": unprotected}).encode())
     if error:
+        if zygote.remove_homes:
+            _remove_tree(zygote.homes)
         os._exit(1)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C in the terminal is the harness's to handle
     zygote.serve()
