@@ -25,6 +25,7 @@ See ``docs/sandbox.md`` for what each level protects against.
 """
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import sys
@@ -94,14 +95,12 @@ def uses_uid(level: str) -> bool:
     return level in ("bwrap+uid", "uid+ns", "uid")
 
 
-_uid_counter = 0
+_uid_counter = itertools.count(1)   # next() on it is atomic: threads never share a uid
 
 
 def allocate_uid() -> int:
     """A uid no other worker of any harness process on this machine uses at the same time."""
-    global _uid_counter
-    _uid_counter += 1
-    return UID_BASE + (os.getpid() % 4_000_000) * UID_SLOTS + _uid_counter % UID_SLOTS
+    return UID_BASE + (os.getpid() % 4_000_000) * UID_SLOTS + next(_uid_counter) % UID_SLOTS
 
 
 def hidden_paths() -> list[Path]:
