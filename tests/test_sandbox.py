@@ -243,3 +243,9 @@ def test_torch_preload_makes_torch_free_for_workers(staged):
             assert worker.run("identity")["preloaded"] == ["numpy", "torch"]
         timings.append(time.monotonic() - started)
     assert timings[1] < 1.0, timings
+
+
+@pytest.mark.skipif(not (os.geteuid() == 0 and isolation.bwrap_path()), reason="needs root and bubblewrap installed")
+def test_root_with_bubblewrap_gets_the_strongest_level():
+    server = forkserver.server_for(("numpy",))
+    assert server is not None and server.level == "bwrap+uid", (server.warning if server else forkserver._failures)
