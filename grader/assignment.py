@@ -90,6 +90,15 @@ class Assignment:
         """Each public name -> the module that must define it (``DenseLayer`` -> ``layers``)."""
         return {name: module for module, names in self.modules.items() for name in names}
 
+    @property
+    def preload(self) -> list[str]:
+        """Libraries the sandbox imports before the student's code (``preload = ["numpy", "torch"]``)."""
+        value = self.config.get("preload", ["numpy"])
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.isidentifier() for v in value):
+            raise AssignmentError(f"{self.root / 'assignment.toml'}: preload must be a list of module names, "
+                                  'e.g. preload = ["numpy", "torch"]')
+        return value
+
     def solution_files(self) -> dict[str, Path]:
         return {module: self.solution_dir / f"{module}.py" for module in self.modules}
 

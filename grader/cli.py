@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from grader import assignment as assignments
@@ -68,13 +69,13 @@ def _print_results(results: dict, show_hidden: bool) -> None:
         if not show_hidden and test["visibility"] != "visible":
             continue
         ok = test["status"] == "passed"
-        message = test["output"].splitlines()[0][:100] if test["output"] else ""
+        message = escape(test["output"].splitlines()[0][:100]) if test["output"] else ""  # student text: no markup
         table.add_row(test["number"], test["name"], f"{test['score']:g}/{test['max_score']:g}",
                       "[green]passed[/]" if ok else "[red]failed[/]", message)
     console.print(table)
     extra = results["extra_data"]
     for note in extra.get("notes", []):
-        console.print(f"[yellow]note:[/] {note}")
+        console.print(f"[yellow]note:[/] {escape(note)}")
     console.print(f"[bold]score: {results['score']:g} / {extra['max_score']:g}[/]")
 
 

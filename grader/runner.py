@@ -71,7 +71,7 @@ class GradingSession:
             shutil.copytree(assignment.solution_dir, workdir / "work")
             code = StagedCode(workdir / "work", {m: f"{m}.py" for m in assignment.modules})
             student = SandboxClient(code, assignment.package, assignment.homes, assignment.probes_source(),
-                                    assignment.limits)
+                                    assignment.limits, preload=assignment.preload)
             atexit.register(shutil.rmtree, workdir, True)
             atexit.register(student.close)
         else:
@@ -100,7 +100,7 @@ def run_checks(session: GradingSession, public_only: bool = False) -> tuple[list
     """Run the assignment's checks under pytest with ``session`` active; (results in order, pytest's output)."""
     assignment = session.assignment
     files = [str(f) for f in assignment.check_files(public_only=public_only)]
-    args = [*files, "-c", os.devnull, "--rootdir", str(assignment.checks_dir), "-p", "no:cacheprovider",
+    args = [*files, "-c", os.devnull, "--rootdir", str(assignment.checks_dir), "-p", "no:cacheprovider", "-p", "no:benchmark",
             "--import-mode=importlib", "-q", "--no-header", "-rN", "--tb=short", "-W", "ignore"]
     output = io.StringIO()
     previous, plugin.ACTIVE = plugin.ACTIVE, session
@@ -140,7 +140,7 @@ def grade(assignment: Assignment, submission: Path, public_only: bool = False, d
             student = _FatalRunner(staged.fatal)
         else:
             student = SandboxClient(staged.code, assignment.package, assignment.homes, assignment.probes_source(),
-                                    assignment.limits, output_dir=tmp)
+                                    assignment.limits, output_dir=tmp, preload=assignment.preload)
         catalogue = Catalogue(assignment) if diagnose and assignment.has_reference else None
         session = GradingSession(assignment, student, reference, catalogue)
         try:
@@ -154,9 +154,11 @@ def grade(assignment: Assignment, submission: Path, public_only: bool = False, d
                    "staging_seconds": round(staged_at - started, 3),
                    "checks_seconds": round(sum(r.seconds for r in results), 3),
                    "worker_starts": getattr(student, "starts", 0)}
-        return build_results(assignment, results, staged, timings, catalogue or Catalogue(assignment),
-                             output_tail=output_tail, import_errors=getattr(student, "import_errors", {}),
-                             grader_log=pytest_output if any(r.kind == "grader" for r in results) else "")
+        results_json = build_results(assignment, results, staged, timings, catalogue or Catalogue(assignment),
+                                     output_tail=output_tail, import_errors=getattr(student, "import_errors", {}),
+                                     grader_log=pytest_output if any(r.kind == "grader" for r in results) else "")
+        results_json["extra_data"]["sandbox"] = getattr(student, "sandbox", None) or {}
+        return results_json
     finally:
         if own_tmp:
             shutil.rmtree(tmp, ignore_errors=True)

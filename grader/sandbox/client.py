@@ -3,22 +3,32 @@
 A :class:`SandboxClient` owns at most one live worker process for one staged
 submission. Every probe has a wall-clock limit; a probe that raises comes back
 as :class:`ProbeFailure` of kind ``error``; one that hangs, exhausts a limit or
-kills its worker comes back as ``timeout``/``crash``/``memory``, the worker's
-whole process group is killed, and the next probe starts a fresh worker.
+kills its worker comes back as ``timeout``/``crash``/``memory``, the worker and
+everything it started are killed, and the next probe starts a fresh worker.
+
+Workers are forked by a warm fork server (:mod:`grader.sandbox.forkserver`)
+that has already imported the assignment's ``preload`` libraries, at the
+strongest isolation level the machine offers (:mod:`grader.sandbox.isolation`);
+where there is none, each worker is a freshly spawned interpreter.
 """
 from __future__ import annotations
 
 import json
 import os
 import select
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader.sandbox import wire
+import numpy as np
+
+from grader.sandbox import forkserver, wire
+from grader.sandbox.modules import CONTROL_CHARACTERS
 
 GRADER_PARENT = str(Path(__file__).resolve().parents[2])
 _BOOTSTRAP = (
@@ -37,17 +47,17 @@ class Limits:
     memory_mb: int = 2048
     file_mb: int = 16
     open_files: int = 256
-    processes: int = 0   # 0: no RLIMIT_NPROC (it does not bind root anyway)
+    processes: int = 64  # processes and threads; binds exactly where each worker has its own uid
 
     @classmethod
     def from_table(cls, table: dict | None) -> "Limits":
         known = {k: v for k, v in (table or {}).items() if k in cls.__dataclass_fields__}
         return cls(**known)
 
-    def for_worker(self) -> dict:
+    def for_worker(self, address_space: bool = True) -> dict:
         return {
             "cpu_seconds": self.cpu_seconds,
-            "memory_bytes": self.memory_mb * 1024 * 1024 if self.memory_mb else 0,
+            "memory_bytes": self.memory_mb * 1024 * 1024 if self.memory_mb and address_space else 0,
             "file_bytes": self.file_mb * 1024 * 1024,
             "open_files": self.open_files,
             "processes": self.processes,
@@ -70,6 +80,14 @@ class StagedCode:
     files: dict[str, str]                 # module name -> path relative to workdir
     display_names: dict[str, str] = field(default_factory=dict)
 
+    def sources(self) -> dict[str, np.ndarray]:
+        """Every regular file under ``workdir`` (relative POSIX path -> bytes as uint8), for the worker."""
+        found = {}
+        for path in sorted(self.workdir.rglob("*")):
+            if path.is_file() and not path.is_symlink():
+                found[path.relative_to(self.workdir).as_posix()] = np.frombuffer(path.read_bytes(), np.uint8)
+        return found
+
 
 def worker_environment(home: Path) -> dict[str, str]:
     """A scrubbed environment: nothing of the grader's, math libraries single-threaded."""
@@ -82,35 +100,79 @@ def worker_environment(home: Path) -> dict[str, str]:
     }
 
 
+DEFAULT_PRELOAD = ("numpy",)
+
+
+class SpawnedWorker:
+    """A worker started as a fresh interpreter (no fork server); the calls the client uses."""
+
+    def __init__(self, process: subprocess.Popen, home: Path):
+        self.process, self.home, self.pid = process, home, process.pid
+
+    @property
+    def returncode(self):
+        return self.process.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        return self.process.wait(timeout=timeout)
+
+    def kill(self) -> None:
+        try:
+            os.killpg(self.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        self.process.wait()
+        shutil.rmtree(self.home, ignore_errors=True)
+
+
 class SandboxClient:
-    """Runs probes on one submission in an isolated worker process."""
+    """Runs probes on one submission in an isolated worker process.
+
+    ``preload``: the libraries the worker needs imported before the student's
+    code (default numpy; add ``"torch"`` for PyTorch assignments), imported
+    once per harness process by the fork server. ``sandbox`` tells the level
+    of isolation the worker got and, below the strongest, a warning.
+    """
 
     def __init__(self, code: StagedCode, package: str, homes: dict[str, str], probes_source: str,
-                 limits: Limits | None = None, output_dir: Path | None = None):
+                 limits: Limits | None = None, output_dir: Path | None = None, preload=None):
         self.code, self.package, self.homes = code, package, homes
         self.probes_source = probes_source
         self.limits = limits or Limits()
         self.output_dir = Path(output_dir or code.workdir.parent)
-        self.process: subprocess.Popen | None = None
+        self.preload = tuple(preload) if preload else DEFAULT_PRELOAD
+        self.process: ForkedWorker | SpawnedWorker | None = None
         self.import_errors: dict[str, str] = {}
         self.starts = 0
+        self.sandbox: dict = {}
+        self._sources: dict | None = None
+        self._import_failure: ProbeFailure | None = None
         self._to_worker = self._from_worker = None
         self._timeout = self.limits.probe_seconds
 
     # -- life cycle -----------------------------------------------------------
     def _start(self) -> None:
+        if self._sources is None:
+            self._sources = self.code.sources()
         to_worker_r, to_worker_w = os.pipe()
         from_worker_r, from_worker_w = os.pipe()
-        config = {"request_fd": to_worker_r, "response_fd": from_worker_w, "limits": self.limits.for_worker()}
+        # CUDA reserves far more address space than it uses: no RLIMIT_AS where torch may use a GPU.
+        limits = self.limits.for_worker(address_space=not ("torch" in self.preload and _has_gpu()))
         self.starts += 1
         stdout = open(self.output_dir / "worker-stdout.txt", "ab")
         stderr = open(self.output_dir / "worker-stderr.txt", "ab")
         try:
-            self.process = subprocess.Popen(
-                [sys.executable, "-I", "-c", _BOOTSTRAP.format(parent=GRADER_PARENT), json.dumps(config)],
-                pass_fds=(to_worker_r, from_worker_w), cwd=self.code.workdir, stdin=subprocess.DEVNULL,
-                stdout=stdout, stderr=stderr, env=worker_environment(self.code.workdir),
-                start_new_session=True)
+            server = forkserver.server_for(self.preload)
+            if server is not None:
+                self.process, _home = server.spawn(limits, [to_worker_r, from_worker_w, stdout.fileno(),
+                                                            stderr.fileno()])
+                self.sandbox = {"level": server.level, "warning": server.warning, "start": "fork"}
+            else:
+                self.process = self._spawn(limits, to_worker_r, from_worker_w, stdout, stderr)
+        except forkserver.ForkServerError as exc:
+            os.close(to_worker_w)
+            os.close(from_worker_r)
+            raise ProbeFailure("crash", f"the grader could not start a worker ({exc})") from None
         finally:
             stdout.close()
             stderr.close()
@@ -118,11 +180,26 @@ class SandboxClient:
             os.close(from_worker_w)
         self._to_worker, self._from_worker = to_worker_w, from_worker_r
         reply = self._request({
-            "op": "init", "workdir": str(self.code.workdir), "files": self.code.files,
+            "op": "init", "files": self.code.files, "sources": self._sources,
             "display_names": self.code.display_names, "package": self.package, "homes": self.homes,
             "probes_source": self.probes_source,
         }, self.limits.import_seconds, during="importing your code")
         self.import_errors = reply.get("import_errors", {}) if isinstance(reply, dict) else {}
+
+    def _spawn(self, limits: dict, request_fd: int, response_fd: int, stdout, stderr) -> SpawnedWorker:
+        from grader.sandbox import isolation
+
+        home = Path(tempfile.mkdtemp(prefix="nngrade-worker-"))
+        config = {"request_fd": request_fd, "response_fd": response_fd, "limits": limits,
+                  "preload": list(self.preload)}
+        process = subprocess.Popen(
+            [sys.executable, "-I", "-c", _BOOTSTRAP.format(parent=GRADER_PARENT), json.dumps(config)],
+            pass_fds=(request_fd, response_fd), cwd=home, stdin=subprocess.DEVNULL,
+            stdout=stdout, stderr=stderr, env=worker_environment(home), start_new_session=True)
+        reason = forkserver._failures.get(self.preload)
+        warning = isolation.WARNINGS["rlimits-only"] + (f" (no fork server: {reason})" if reason else "")
+        self.sandbox = {"level": "rlimits-only", "warning": warning, "start": "spawn"}
+        return SpawnedWorker(process, home)
 
     def close(self) -> None:
         if self.process is None:
@@ -139,11 +216,7 @@ class SandboxClient:
 
     def _kill(self) -> None:
         if self.process is not None:
-            try:
-                os.killpg(self.process.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
-            self.process.wait()
+            self.process.kill()
         for fd in (self._to_worker, self._from_worker):
             if fd is not None:
                 try:
@@ -162,8 +235,15 @@ class SandboxClient:
     # -- probes ---------------------------------------------------------------
     def run(self, probe: str, kwargs: dict | None = None, timeout: float | None = None, seed: int = 0):
         """The probe's return value as plain data, or :class:`ProbeFailure`."""
+        if self._import_failure is not None:
+            # Importing the student's code hung or killed its worker: it would again, for every probe.
+            raise self._import_failure
         if self.process is None:
-            self._start()
+            try:
+                self._start()
+            except ProbeFailure as failure:
+                self._import_failure = failure
+                raise
         reply = self._request({"op": "probe", "probe": probe, "kwargs": kwargs or {}, "seed": seed},
                               timeout or self.limits.probe_seconds, during=f"probe {probe}")
         if not isinstance(reply, dict) or "ok" not in reply:
@@ -171,7 +251,7 @@ class SandboxClient:
         if reply["ok"]:
             return reply.get("value")
         error = reply.get("error") if isinstance(reply.get("error"), dict) else {}
-        kind = "import" if error.get("load_error") else "error"
+        kind = "import" if error.get("load_error") else "memory" if error.get("type") == "MemoryError" else "error"
         raise ProbeFailure(kind, format_student_error(error), error)
 
     def _request(self, message: dict, timeout: float, during: str):
@@ -234,7 +314,7 @@ class SandboxClient:
         return ProbeFailure("crash", f"the process running your code stopped answering during {during}")
 
     def output_tail(self, limit: int = 2000) -> str:
-        """The end of what the student's code printed (capped; for the report)."""
+        """The end of what the student's code printed (capped, control characters removed; for the report)."""
         parts = []
         for name in ("worker-stdout.txt", "worker-stderr.txt"):
             path = self.output_dir / name
@@ -243,7 +323,14 @@ class SandboxClient:
                 with open(path, "rb") as handle:
                     handle.seek(max(0, size - limit))
                     parts.append(handle.read().decode("utf-8", "replace"))
-        return "".join(parts)[-limit:]
+        return "".join(parts)[-limit:].translate(CONTROL_CHARACTERS)
+
+
+def _has_gpu() -> bool:
+    return os.path.exists("/dev/nvidiactl")
+
+
+ForkedWorker = forkserver.ForkedWorker
 
 
 def format_student_error(error: dict) -> str:

@@ -18,6 +18,19 @@ import uuid
 from pathlib import Path
 
 
+MAX_ERROR_CHARS = 2000
+#: str.translate table that deletes control characters (ANSI escapes start with one) but keeps newlines and tabs.
+CONTROL_CHARACTERS = {c: None for c in range(32) if chr(c) not in "\n\t"} | {0x7f: None}
+
+
+def _safe_str(exc: BaseException) -> str:
+    try:
+        text = str(exc)
+        return text[:MAX_ERROR_CHARS] if type(text) is str else "<unprintable>"
+    except BaseException:  # a hostile __str__ must not take the worker down
+        return "<unprintable>"
+
+
 class ModuleLoadError(ImportError):
     """A student module that is missing or failed to import; the message is for the student."""
 
@@ -105,9 +118,18 @@ class ModuleSet(importlib.abc.MetaPathFinder):
         self.state[stem] = "done"
 
     def _describe_failure(self, stem: str, exc: BaseException) -> str:
+        try:
+            text = self._explain_failure(stem, exc)
+        except BaseException:  # hostile exception attributes
+            text = f"{self.display_names.get(stem, self.files[stem].name)} failed to import"
+        if len(text) > MAX_ERROR_CHARS:
+            text = text[:MAX_ERROR_CHARS] + " … (truncated)"
+        return text.translate(CONTROL_CHARACTERS)
+
+    def _explain_failure(self, stem: str, exc: BaseException) -> str:
         shown = self.display_names.get(stem, self.files[stem].name)
         if isinstance(exc, ModuleLoadError):
-            return f"{shown} could not be imported because {exc}"
+            return f"{shown} could not be imported because {_safe_str(exc)}"
         if isinstance(exc, SystemExit):
             return f"{shown} called exit() while being imported"
         if isinstance(exc, SyntaxError):
@@ -117,7 +139,7 @@ class ModuleSet(importlib.abc.MetaPathFinder):
         if isinstance(exc, ModuleNotFoundError):
             return (f"{shown} imports '{exc.name}', which is not available to the grader{where}; "
                     "use only numpy and the standard library (and your own files)")
-        return f"{shown} raised {type(exc).__name__} while being imported{where}: {exc}"
+        return f"{shown} raised {type(exc).__name__} while being imported{where}: {_safe_str(exc)}"
 
     def load_all(self) -> dict[str, str]:
         """Import every module now; returns {module name: error message} for those that failed."""

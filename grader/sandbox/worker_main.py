@@ -1,7 +1,9 @@
 """The untrusted side: a worker process that imports a student's code and runs probes.
 
-Started by :mod:`grader.sandbox.client` as
-``python -I -c <bootstrap> CONFIG_JSON`` with two pipe descriptors. It answers
+Forked by the fork server (:mod:`grader.sandbox.forkserver`), or where there is
+none started by :mod:`grader.sandbox.client` as ``python -I -c <bootstrap>
+CONFIG_JSON``, with two pipe descriptors and its own empty home as working
+folder; the ``init`` request brings the submission's files, which it writes there. It answers
 each request with plain data (:mod:`grader.sandbox.wire`) and never sees the
 reference solution, the checks or their expected values: a probe is a small
 trusted function whose *source* arrives with the ``init`` request.
@@ -15,10 +17,10 @@ import signal
 import sys
 import traceback
 import types
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from grader.sandbox import wire
-from grader.sandbox.modules import ModuleLoadError, ModuleSet
+from grader.sandbox.modules import CONTROL_CHARACTERS, ModuleLoadError, ModuleSet
 
 MAX_MESSAGE_CHARS = 4000
 
@@ -38,8 +40,45 @@ class StudentAPI:
         return self._modules.find(name, home)
 
 
-def apply_limits(limits: dict) -> None:
-    """Resource limits that bind this process and everything it starts."""
+def _address_space_in_use() -> int:
+    try:
+        with open("/proc/self/status", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def _tasks_of(uid: int) -> int:
+    """Processes and threads the user ``uid`` runs now (what ``RLIMIT_NPROC`` counts)."""
+    count = 0
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if os.stat(f"/proc/{entry}").st_uid == uid:
+                    count += len(os.listdir(f"/proc/{entry}/task"))
+            except OSError:
+                continue
+    return count
+
+
+def apply_limits(limits: dict, own_uid: bool = False) -> None:
+    """Resource limits that bind this process and everything it starts.
+
+    ``memory_bytes`` is what the student's code may add to the address space
+    already in use (the interpreter and the preloaded libraries).
+    ``processes`` binds only a worker with its own uid exactly; as a normal
+    user it is added to what the user already runs, and root ignores it.
+    """
+    values = dict(limits)
+    if values.get("memory_bytes"):
+        values["memory_bytes"] = int(values["memory_bytes"]) + _address_space_in_use()
+    if values.get("processes") and not own_uid:
+        uid = os.getuid()
+        counted = uid != 0 and os.path.isdir("/proc")   # root ignores RLIMIT_NPROC; elsewhere count what runs
+        values["processes"] = int(values["processes"]) + _tasks_of(uid) if counted else 0
     pairs = {
         "cpu_seconds": resource.RLIMIT_CPU,
         "memory_bytes": resource.RLIMIT_AS,
@@ -48,12 +87,15 @@ def apply_limits(limits: dict) -> None:
         "processes": resource.RLIMIT_NPROC,
     }
     for key, which in pairs.items():
-        value = limits.get(key)
+        value = values.get(key)
         if value:
             soft, hard = resource.getrlimit(which)
             value = min(int(value), hard) if hard != resource.RLIM_INFINITY else int(value)
+            # CPU: SIGXCPU (reported as such) at the soft limit, SIGKILL a second later if it is ignored.
+            ceiling = value + 1 if which == resource.RLIMIT_CPU and (hard == resource.RLIM_INFINITY or value < hard) \
+                else value
             try:
-                resource.setrlimit(which, (value, value))
+                resource.setrlimit(which, (value, ceiling))
             except (ValueError, OSError):
                 pass
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
@@ -64,10 +106,10 @@ def apply_limits(limits: dict) -> None:
 def _safe_text(producer) -> str:
     try:
         text = producer()
-        text = text if type(text) is str else "<unprintable>"
+        text = text[:MAX_MESSAGE_CHARS].translate(CONTROL_CHARACTERS) if type(text) is str else "<unprintable>"
     except BaseException:  # a hostile __str__ must not take the worker down
         text = "<unprintable>"
-    return text[:MAX_MESSAGE_CHARS]
+    return text
 
 
 def describe_exception(exc: BaseException, modules: ModuleSet | None) -> dict:
@@ -77,7 +119,7 @@ def describe_exception(exc: BaseException, modules: ModuleSet | None) -> dict:
     for frame in traceback.extract_tb(exc.__traceback__):
         shown = student_files.get(frame.filename)
         if shown:
-            frames.append([shown, frame.lineno or 0, frame.name, (frame.line or "")[:200]])
+            frames.append([shown, frame.lineno or 0, frame.name[:100], (frame.line or "")[:200]])
     return {
         "type": _safe_text(lambda: type(exc).__name__),
         "message": _safe_text(lambda: str(exc)),
@@ -96,8 +138,8 @@ class Worker:
     def handle_init(self, message: dict) -> dict:
         import numpy as np  # noqa: F401  (imported before student code, with thread limits in place)
 
-        workdir = Path(message["workdir"])
-        os.chdir(workdir)
+        workdir = Path.cwd()
+        write_sources(workdir, message.get("sources", {}))
         files = {name: workdir / rel for name, rel in message["files"].items()}
         self.modules = ModuleSet(message["package"], files, message.get("display_names"))
         sys.path.insert(0, str(message.get("search_path", workdir)))
@@ -150,17 +192,43 @@ class Worker:
                 wire.send(self.response_fd, reply)
 
 
+def write_sources(home: Path, sources: dict) -> None:
+    """Write the submission's files (relative path -> uint8 array) into the worker's own home."""
+    for rel, data in sources.items():
+        parts = PurePosixPath(rel).parts
+        if not parts or PurePosixPath(rel).is_absolute() or ".." in parts:
+            raise ValueError(f"refused source path {rel!r}")
+        target = home.joinpath(*parts)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(bytes(data))
+
+
 def _send_raw(fd: int, payload: bytes) -> None:
     wire._write_all(fd, wire._HEADER.pack(len(payload)) + payload)
 
 
+def serve_forever(request_fd: int, response_fd: int) -> None:
+    """Answer requests until the harness says exit or closes the pipe, then end the process."""
+    sys.dont_write_bytecode = True
+    try:
+        Worker(request_fd, response_fd).serve()
+    finally:
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:
+            os._exit(0)
+
+
 def main(argv: list[str]) -> None:
+    """Entry point of a spawned worker (when no fork server is available)."""
+    import importlib
+
     config = json.loads(argv[1])
     apply_limits(config.get("limits", {}))
-    sys.dont_write_bytecode = True
-    Worker(config["request_fd"], config["response_fd"]).serve()
-    sys.stdout.flush()
-    os._exit(0)
+    for name in config.get("preload", []):
+        importlib.import_module(name)
+    serve_forever(config["request_fd"], config["response_fd"])
 
 
 if __name__ == "__main__":

@@ -1,0 +1,190 @@
+"""How strongly this machine can isolate a worker, and the pieces that isolate it.
+
+Levels, strongest first (``NNGRADE_SANDBOX`` may ask for a weaker one):
+
+``bwrap+uid``
+    The fork server runs inside bubblewrap: no network, its own pid, IPC and
+    UTS namespaces, a file system made of the system and Python folders only
+    (read-only; no course folder, no ``reference/``, no harness temp folders,
+    a private ``/tmp``), and each worker runs under its own unprivileged uid in
+    a size-capped tmpfs home, so ``RLIMIT_NPROC`` binds and everything the
+    worker started can be killed by uid. Needs root and the ``bwrap`` binary.
+``uid+ns`` (asked for as ``uid``)
+    Root without bubblewrap (where the interpreter is readable by other users):
+    own uid per worker, an empty network namespace and a mount namespace that
+    hides ``reference/`` and gives a private ``/tmp`` and a size-capped home;
+    other world-readable files of the host stay readable.
+``uid``
+    The same where the kernel refuses namespaces (a container without
+    CAP_SYS_ADMIN): own uid only.
+``rlimits-only``
+    A normal user, or nothing else works: resource limits, a new session and
+    process group, a scrubbed environment and a private working folder.
+
+See ``docs/sandbox.md`` for what each level protects against.
+"""
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import sys
+from pathlib import Path
+
+LEVELS = ("bwrap+uid", "uid", "rlimits-only")      # what NNGRADE_SANDBOX may ask for
+#: What a worker reports it got: "uid" becomes "uid+ns" where the namespaces could be made too.
+REPORTED_LEVELS = ("bwrap+uid", "uid+ns", "uid", "rlimits-only")
+_ENV_LEVEL = "NNGRADE_SANDBOX"
+
+#: Worker uids: far above any real account; one block of UID_SLOTS per harness process id.
+UID_BASE = 1_000_000_000
+UID_SLOTS = 64
+
+#: Size of the tmpfs that holds the workers' homes inside bubblewrap (disk-fill cap).
+HOMES_TMPFS_BYTES = 512 * 1024 * 1024
+
+WARNINGS = {
+    "bwrap+uid": "",
+    "uid+ns": ("student code ran under its own user id without bubblewrap: reference/ and /tmp were hidden and the "
+               "network cut, but it could read other world-readable files of this machine; "
+               "install bubblewrap (apt-get install bubblewrap) for full isolation"),
+    "uid": ("student code ran under its own user id without bubblewrap, and the kernel refused the namespaces "
+            "that hide reference/ and /tmp and cut the network: it could read world-readable files (reference/ "
+            "too if its permissions allow), write to world-writable folders and reach the network; install "
+            "bubblewrap (apt-get install bubblewrap) for full isolation"),
+    "rlimits-only": ("student code ran with resource limits only: it could read the files and reach the "
+                     "network and processes of the user running the grader; grade as root with bubblewrap "
+                     "installed (apt-get install bubblewrap) for full isolation"),
+}
+
+
+class IsolationUnavailable(RuntimeError):
+    """A level that cannot be set up on this machine (the next weaker one is tried)."""
+
+
+def requested_level() -> str | None:
+    """The level ``NNGRADE_SANDBOX`` asks for, or None for the strongest available."""
+    value = os.environ.get(_ENV_LEVEL, "").strip()
+    if value in ("", "auto"):
+        return None
+    if value not in LEVELS:
+        raise ValueError(f"{_ENV_LEVEL}={value!r} is not a sandbox level; use one of: auto, {', '.join(LEVELS)}")
+    return value
+
+
+def candidate_levels() -> list[str]:
+    """The levels to try on this machine, strongest first."""
+    is_root = hasattr(os, "geteuid") and os.geteuid() == 0
+    levels = []
+    if is_root and bwrap_path():
+        levels.append("bwrap+uid")
+    if is_root:
+        levels.append("uid")
+    levels.append("rlimits-only")
+    wanted = requested_level()
+    if wanted is not None:
+        levels = levels[levels.index(wanted):] if wanted in levels else ["rlimits-only"]
+    return levels
+
+
+def bwrap_path() -> str | None:
+    return shutil.which("bwrap")
+
+
+def uses_uid(level: str) -> bool:
+    return level in ("bwrap+uid", "uid+ns", "uid")
+
+
+_uid_counter = itertools.count(1)   # next() on it is atomic: threads never share a uid
+
+
+def allocate_uid() -> int:
+    """A uid no other worker of any harness process on this machine uses at the same time."""
+    return UID_BASE + (os.getpid() % 4_000_000) * UID_SLOTS + next(_uid_counter) % UID_SLOTS
+
+
+def hidden_paths() -> list[Path]:
+    """Folders a worker must never see: every ``reference/`` the harness knows of."""
+    from grader.assignment import PROJECT_ROOT, course_root
+
+    return sorted({(root / "reference").resolve() for root in (PROJECT_ROOT, course_root())})
+
+
+def python_paths(grader_package: Path, preload: list[str]) -> list[Path]:
+    """The folders the interpreter needs: its prefixes, its site-packages and where the preloads live.
+
+    Not the rest of ``sys.path``: its first entry is the harness's script or
+    current folder, which may be the course folder itself.
+    """
+    import importlib.util
+    import site
+
+    paths = {Path(p).resolve() for p in (sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix)}
+    paths.add(Path(sys.executable).resolve().parent)
+    paths.update(Path(p).resolve() for p in site.getsitepackages())
+    for name in ["numpy", *preload]:
+        spec = importlib.util.find_spec(name)
+        for location in (spec.submodule_search_locations or []) if spec else []:
+            paths.add(Path(location).resolve().parent)
+    paths.add(grader_package.resolve())
+    paths = {p for p in paths if p.exists()}
+    # Bind the outermost folders only.
+    kept: list[Path] = []
+    for path in sorted(paths, key=lambda p: len(p.parts)):
+        if not any(path == k or k in path.parents for k in kept):
+            kept.append(path)
+    return kept
+
+
+def bwrap_command(homes: str, grader_package: Path, preload: list[str]) -> list[str]:
+    """The bubblewrap command line that wraps the fork server.
+
+    The sandbox's root is an empty tmpfs; into it go the system folders and the
+    Python folders, read-only, a private ``/tmp``, a fresh ``/proc`` and a
+    minimal ``/dev``, and a size-capped tmpfs at ``homes`` for the workers.
+    """
+    bwrap = bwrap_path()
+    if bwrap is None:
+        raise IsolationUnavailable("bubblewrap (bwrap) is not installed")
+    # No --die-with-parent: it fires when the harness *thread* that started bwrap ends; the fork server
+    # exits when the harness closes its socket instead, and bwrap with it.
+    args = [bwrap, "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
+            "--new-session", "--hostname", "nngrade-sandbox",
+            "--cap-drop", "ALL"]
+    for cap in ("CAP_SETUID", "CAP_SETGID", "CAP_KILL", "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER"):
+        args += ["--cap-add", cap]
+    bound: list[Path] = []
+    for name in ("usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32", "etc"):
+        path = Path("/") / name
+        if path.is_symlink():
+            args += ["--symlink", os.readlink(path), str(path)]
+        elif path.is_dir():
+            args += ["--ro-bind", str(path), str(path)]
+            bound.append(path)
+    args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+    created: set[Path] = {Path("/"), Path("/tmp")}
+    if "torch" in preload:
+        # torch reads CPU topology from /sys; CUDA needs the driver's device nodes.
+        args += ["--ro-bind", "/sys", "/sys"]
+        for node in sorted(Path("/dev").glob("nvidia*")):
+            args += ["--dev-bind", str(node), str(node)]
+
+    def make_parents(path: Path) -> None:
+        for parent in reversed(path.parents):
+            if parent in created or any(parent == b or b in parent.parents for b in bound):
+                continue
+            args.extend(["--perms", "0755", "--dir", str(parent)])
+            created.add(parent)
+
+    for path in python_paths(grader_package, preload):
+        if any(path == b or b in path.parents for b in bound):
+            continue
+        make_parents(path)
+        args += ["--ro-bind", str(path), str(path)]
+        bound.append(path)
+    for hidden in hidden_paths():
+        if hidden.is_dir() and any(hidden == b or b in hidden.parents for b in bound):
+            args += ["--tmpfs", str(hidden)]
+    make_parents(Path(homes))
+    args += ["--perms", "0711", "--size", str(HOMES_TMPFS_BYTES), "--tmpfs", homes, "--chdir", "/"]
+    return args

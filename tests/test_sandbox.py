@@ -1,0 +1,251 @@
+"""The sandbox: warm workers from the fork server, exit statuses, isolation levels, the spawn fallback."""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from grader.assignment import PROJECT_ROOT
+from grader.sandbox import forkserver, isolation
+from grader.sandbox.client import Limits, ProbeFailure, SandboxClient, StagedCode
+
+PROBES = '''
+import os, sys
+
+def echo(api, value):
+    return value
+
+def constant(api):
+    return api.VALUE
+
+def identity(api):
+    import socket, tempfile
+    try:
+        socket.create_connection(("1.1.1.1", 80), timeout=3).close()
+        network = "open"
+    except OSError as exc:
+        network = type(exc).__name__
+    try:
+        with open("/tmp/nngrade-sandbox-test-probe", "w") as handle:
+            handle.write("x")
+        shared_tmp = True
+    except OSError:
+        shared_tmp = False
+    return {"uid": os.getuid(), "gid": os.getgid(), "groups": [int(g) for g in os.getgroups()],
+            "cwd": os.getcwd(), "home_files": sorted(os.listdir(".")), "root": sorted(os.listdir("/")),
+            "env": dict(os.environ), "network": network, "shared_tmp": shared_tmp,
+            "reference": [p for p in REFERENCE_PATHS if os.path.exists(p)], "pid": os.getpid(),
+            "modules": sorted(m for m in sys.modules if m.startswith("_nngrade_")),
+            "preloaded": sorted(m for m in ("numpy", "torch") if m in sys.modules)}
+
+def set_global(api):
+    import layers
+    layers.STATE = "changed"
+    return layers.STATE
+
+def get_global(api):
+    import layers
+    return getattr(layers, "STATE", "fresh")
+
+def segfault(api):
+    import ctypes
+    ctypes.string_at(0)
+
+def exit_with(api, code):
+    os._exit(code)
+
+def burn_cpu(api):
+    while True:
+        pass
+
+def kill_self(api):
+    import signal
+    os.kill(os.getpid(), signal.SIGKILL)
+
+def allocate(api, megabytes):
+    import numpy as np
+    return float(np.ones(megabytes * 131072).sum())
+'''
+
+
+@pytest.fixture
+def staged(tmp_path: Path) -> StagedCode:
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "layers.py").write_text("VALUE = 42\n", encoding="utf-8")
+    return StagedCode(work, {"layers": "layers.py"})
+
+
+def client(staged: StagedCode, limits: Limits | None = None, **kwargs) -> SandboxClient:
+    source = PROBES.replace("REFERENCE_PATHS", repr([str(PROJECT_ROOT / "reference"),
+                                                      str(PROJECT_ROOT / "reference" / "numpy_nn")]))
+    return SandboxClient(staged, "pkg", {"VALUE": "layers"}, source, limits or Limits(probe_seconds=5),
+                         output_dir=staged.workdir.parent, **kwargs)
+
+
+def best_level() -> str:
+    server = forkserver.server_for(("numpy",))
+    return server.level if server else "rlimits-only"
+
+
+def test_probe_round_trip_through_the_fork_server(staged):
+    with client(staged) as worker:
+        assert worker.run("constant") == 42
+        value = np.arange(6.0).reshape(2, 3)
+        assert np.array_equal(worker.run("echo", {"value": value}), value)
+        assert worker.sandbox["start"] == ("fork" if forkserver.fork_available() else "spawn")
+        assert worker.sandbox["level"] in isolation.REPORTED_LEVELS
+
+
+def test_the_fork_server_is_started_once_and_reused(staged):
+    first = forkserver.server_for(("numpy",))
+    with client(staged) as one:
+        one.run("constant")
+    with client(staged) as two:
+        two.run("constant")
+    assert forkserver.server_for(("numpy",)) is first
+
+
+def test_every_client_gets_a_fresh_process(staged):
+    with client(staged) as one:
+        assert one.run("set_global") == "changed"
+        first_pid = one.run("identity")["pid"]
+    with client(staged) as two:
+        assert two.run("get_global") == "fresh"
+        assert two.run("identity")["pid"] != first_pid
+
+
+def test_the_worker_holds_no_harness_modules(staged):
+    from grader.probing import TrustedRunner
+    from grader.assignment import load
+
+    assignment = load("numpy_nn")
+    TrustedRunner(assignment.package, assignment.solution_files(), assignment.homes, assignment.probes_source())
+    with client(staged) as worker:
+        seen = worker.run("identity")
+    packages = {name.split(".")[0] for name in seen["modules"]}
+    assert len(packages) == 1, f"the worker sees module sets other than its own submission's: {packages}"
+    assert seen["preloaded"] == ["numpy"]
+
+
+@pytest.mark.parametrize("probe, kwargs, kind, words, starts", [
+    ("segfault", {}, "crash", "segmentation fault", 2),
+    ("exit_with", {"code": 7}, "crash", "exited with status 7", 2),
+    ("kill_self", {}, "memory", "was killed", 2),
+    ("allocate", {"megabytes": 4096}, "memory", "MemoryError", 1),   # the worker survives its MemoryError
+])
+def test_the_exit_reason_reaches_the_harness(staged, probe, kwargs, kind, words, starts):
+    with client(staged, Limits(probe_seconds=5, memory_mb=512)) as worker:
+        with pytest.raises(ProbeFailure) as failure:
+            worker.run(probe, kwargs)
+        assert failure.value.kind == kind
+        assert words in failure.value.message
+        assert worker.run("constant") == 42, "the next probe must work"
+        assert worker.starts == starts
+
+
+def test_cpu_limit_is_reported(staged):
+    with client(staged, Limits(probe_seconds=8, cpu_seconds=1)) as worker:
+        started = time.monotonic()
+        with pytest.raises(ProbeFailure) as failure:
+            worker.run("burn_cpu")
+        assert "ran out of CPU time" in failure.value.message
+        assert time.monotonic() - started < 6
+
+
+def test_a_timeout_kills_the_worker_and_the_next_probe_runs(staged):
+    with client(staged, Limits(probe_seconds=0.5)) as worker:
+        with pytest.raises(ProbeFailure) as failure:
+            worker.run("burn_cpu")
+        assert failure.value.kind == "timeout"
+        assert worker.run("constant") == 42
+
+
+def test_an_import_that_hangs_fails_every_probe_at_once(tmp_path):
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "layers.py").write_text("import time\ntime.sleep(60)\n", encoding="utf-8")
+    code = StagedCode(work, {"layers": "layers.py"})
+    with client(code, Limits(probe_seconds=1, import_seconds=1)) as worker:
+        with pytest.raises(ProbeFailure):
+            worker.run("constant")
+        started = time.monotonic()
+        with pytest.raises(ProbeFailure) as again:
+            worker.run("constant")
+        assert again.value.kind == "timeout" and time.monotonic() - started < 0.5
+        assert worker.starts == 1
+
+
+def test_the_spawn_fallback_gives_the_same_answers(staged, monkeypatch):
+    monkeypatch.setenv("NNGRADE_WORKER_START", "spawn")
+    with client(staged) as worker:
+        assert worker.run("constant") == 42
+        assert worker.sandbox["start"] == "spawn" and worker.sandbox["level"] == "rlimits-only"
+        assert "bubblewrap" in worker.sandbox["warning"]
+        with pytest.raises(ProbeFailure, match="exited with status 5"):
+            worker.run("exit_with", {"code": 5})
+
+
+def test_a_weaker_level_can_be_asked_for(staged, monkeypatch):
+    monkeypatch.setenv("NNGRADE_SANDBOX", "rlimits-only")
+    with client(staged) as worker:
+        assert worker.run("constant") == 42
+        assert worker.sandbox["level"] == "rlimits-only"
+        assert worker.sandbox["warning"]
+
+
+def test_an_unknown_level_is_a_clear_error(monkeypatch):
+    monkeypatch.setenv("NNGRADE_SANDBOX", "docker")
+    with pytest.raises(ValueError, match="not a sandbox level"):
+        isolation.candidate_levels()
+
+
+def test_a_forked_harness_starts_its_own_fork_server(staged):
+    with client(staged) as worker:
+        worker.run("constant")
+    context = multiprocessing.get_context("fork")
+    with context.Pool(1) as pool:
+        assert pool.apply(_grade_in_child, (str(staged.workdir),)) == 42
+    with client(staged) as worker:  # the parent's zygote still answers
+        assert worker.run("constant") == 42
+
+
+def _grade_in_child(workdir: str) -> int:
+    code = StagedCode(Path(workdir), {"layers": "layers.py"})
+    with client(code) as worker:
+        return worker.run("constant")
+
+
+@pytest.mark.skipif(best_level() != "bwrap+uid", reason="needs root and bubblewrap")
+def test_bwrap_uid_worker_sees_only_its_own_world(staged):
+    with client(staged) as worker:
+        seen = worker.run("identity")
+    assert seen["uid"] >= isolation.UID_BASE and seen["gid"] == seen["uid"] and seen["groups"] == []
+    assert seen["network"] != "open"
+    assert seen["reference"] == []
+    assert not seen["shared_tmp"]
+    assert seen["home_files"] == ["layers.py"]
+    assert "work" not in seen["root"] and "root" not in seen["root"] or seen["root"] != sorted(os.listdir("/"))
+    assert set(seen["env"]) >= {"HOME", "PATH"} and not any(k.startswith("NNGRADE") for k in seen["env"])
+
+
+@pytest.mark.slow
+def test_torch_preload_makes_torch_free_for_workers(staged):
+    pytest.importorskip("torch")
+    timings = []
+    for _ in range(2):
+        started = time.monotonic()
+        with client(staged, preload=["numpy", "torch"]) as worker:
+            assert worker.run("identity")["preloaded"] == ["numpy", "torch"]
+        timings.append(time.monotonic() - started)
+    assert timings[1] < 1.0, timings
+
+
+@pytest.mark.skipif(not (os.geteuid() == 0 and isolation.bwrap_path()), reason="needs root and bubblewrap installed")
+def test_root_with_bubblewrap_gets_the_strongest_level():
+    server = forkserver.server_for(("numpy",))
+    assert server is not None and server.level == "bwrap+uid", (server.warning if server else forkserver._failures)
