@@ -158,7 +158,7 @@ def _where_differences_are(bad: np.ndarray, shape: tuple) -> str | None:
         return None
     for axis, word in ((1, "column"), (0, "row")):
         lines = sorted({int(i) for i in bad[:, axis]})
-        if len(lines) <= 2 and len(lines) < shape[axis]:
+        if len(lines) <= 2 and len(lines) < shape[axis] and len(bad) >= 2 * len(lines):
             return f"the differences are only in {word}{'s' if len(lines) > 1 else ''} {' and '.join(map(str, lines))}"
     return None
 

@@ -43,6 +43,7 @@ import io
 import json
 import math
 from dataclasses import dataclass
+from typing import Callable
 
 import matplotlib
 
@@ -297,24 +298,29 @@ def _canonical(value) -> str:
     return json.dumps(value, sort_keys=True, allow_nan=True)
 
 
-def artifact_images(artifacts: dict) -> list[Image]:
-    """The pictures one check's artifacts call for (see the module docstring), learning curves first."""
+def planned_images(artifacts: dict) -> list[Callable[[], Image]]:
+    """One drawing function per picture the artifacts call for (see the module docstring), learning curves
+    first; a caller can count them and draw only as many as it has room for."""
     if not isinstance(artifacts, dict):
         return []
-    images = []
-    for title, lines in _series_panels(numeric_series(artifacts)):
-        images.append(_series_image(_canonical([title, lines])))
+    plan = [functools.partial(_series_image, _canonical([title, lines]))
+            for title, lines in _series_panels(numeric_series(artifacts))]
     if (matrix := _confusion_matrix(artifacts)) is not None:
         names = artifacts.get("class_names")
         names = [str(n)[:20] for n in names] if isinstance(names, list) else None
-        images.append(_confusion_image(_canonical([matrix, names])))
+        plan.append(functools.partial(_confusion_image, _canonical([matrix, names])))
     if (grid := _decision_grid(artifacts)) is not None:
         extent = artifacts.get("extent")
         if not (isinstance(extent, list) and len(extent) == 4 and all(_number(v) is not None for v in extent)):
             extent = None
         points, labels = _points(artifacts)
-        images.append(_regions_image(_canonical([grid, extent, points, labels])))
-    return images
+        plan.append(functools.partial(_regions_image, _canonical([grid, extent, points, labels])))
+    return plan
+
+
+def artifact_images(artifacts: dict) -> list[Image]:
+    """The pictures one check's artifacts call for, drawn."""
+    return [draw() for draw in planned_images(artifacts)]
 
 
 def artifact_scalars(artifacts: dict) -> list[tuple[str, str]]:
