@@ -144,7 +144,7 @@ def _compare_arrays(got, want, what: str, rtol: float, atol: float) -> str | Non
     else:
         bad = np.argwhere(~np.isclose(got_arr, want_arr, rtol=rtol, atol=atol))
         lines[0] += f"; {len(bad)} of {got_arr.size} entries differ"
-        where = _where_differences_are(bad, got_arr.shape)
+        where = _where_differences_are(bad, got_arr.shape) or _same_offset_in_every_row(got_arr, want_arr, rtol, atol)
         if where:
             lines.append(where)
         lines.append("first differing entries:")
@@ -160,6 +160,16 @@ def _where_differences_are(bad: np.ndarray, shape: tuple) -> str | None:
         lines = sorted({int(i) for i in bad[:, axis]})
         if len(lines) <= 2 and len(lines) < shape[axis] and len(bad) >= 2 * len(lines):
             return f"the differences are only in {word}{'s' if len(lines) > 1 else ''} {' and '.join(map(str, lines))}"
+    return None
+
+
+def _same_offset_in_every_row(got: np.ndarray, want: np.ndarray, rtol: float, atol: float) -> str | None:
+    """A matrix off by one row vector added to every row: what a wrong bias looks like."""
+    if got.ndim != 2 or got.shape[0] < 2 or got.dtype.kind == "c":
+        return None
+    offset = got.astype(float) - want
+    if np.allclose(offset, offset[:1], rtol=rtol, atol=max(atol, rtol * float(np.abs(want).max(initial=0)))):
+        return "the difference is the same in every row (a wrong bias?)"
     return None
 
 

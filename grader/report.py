@@ -5,7 +5,9 @@ Both are built from one :class:`ReportView`, so they say the same things: the sc
 status, points, message and misconception. ``student_view`` (the default, and what ``report.md`` and
 ``report.html`` are: the files handed to students) leaves out what could leak a hidden check's inputs: the
 message and artifacts of every check whose visibility is not ``"visible"``, and the submission's own printed
-output (student code can print the hidden probes' inputs). The instructor view shows everything.
+output (student code can print the hidden probes' inputs). A hidden check still shows its name, points,
+status and the catalogued mistake it revealed: the catalogue's text names the mistake, not the inputs. The
+instructor view (``nngrade report DIR --instructor`` writes it as instructor-report.html) shows everything.
 
 Everything taken from results.json is treated as data: ANSI escapes and control characters are removed,
 sizes are capped (:func:`clean_text`), and the HTML templates escape it.
@@ -17,6 +19,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader.plots import artifact_scalars
 from grader.results import KIND_LABELS, misconception_lines, write_json_atomic
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-Z\\-_]")
@@ -242,6 +245,9 @@ def render_markdown(results: dict, student_view: bool = True) -> str:
                 lines += _md_block(c.message) + [""]
             for m in c.misconceptions:
                 lines += _md_misconception(m) + [""]
+            values = artifact_scalars(c.artifacts)
+            if values:
+                lines += [" · ".join(f"{_md_escape(k)}: {_md_escape(v)}" for k, v in values), ""]
     if view.student_output:
         lines += ["## Output of the submission", ""] + _md_block(view.student_output) + [""]
     if view.grader_log:

@@ -35,8 +35,8 @@ def test_differences_confined_to_one_row_are_pointed_out():
 
 
 def test_no_location_claim_when_differences_are_everywhere():
-    message = compare(WANT + 1, WANT, "output")
-    assert "only in" not in message and "15 of 15 entries differ" in message
+    message = compare(WANT + RNG.normal(size=WANT.shape), WANT, "output")
+    assert "only in" not in message and "every row" not in message and "15 of 15 entries differ" in message
 
 
 def test_a_single_wrong_number_is_not_called_a_scale_factor():
@@ -49,5 +49,13 @@ def test_a_scaled_array_is_still_called_one():
 
 def test_messages_stay_short_for_a_large_array():
     want = RNG.normal(size=(200, 300))
-    message = compare(want + 1, want, "output")
+    message = compare(want + RNG.normal(size=want.shape), want, "output")
     assert len(message.splitlines()) == 5 and len(message) < 400
+
+
+def test_the_same_offset_in_every_row_is_named_as_a_bias_problem():
+    bias = RNG.normal(size=(1, 3))
+    message = compare(WANT + bias, WANT, "output")
+    assert message.splitlines()[1] == "the difference is the same in every row (a wrong bias?)"
+    noisy = WANT + bias + RNG.normal(size=WANT.shape) * 0.1
+    assert "every row" not in compare(noisy, WANT, "output")

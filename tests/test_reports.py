@@ -117,13 +117,16 @@ def test_hostile_text_is_escaped_stripped_and_capped():
 
 
 def test_markdown_has_the_same_sections():
-    markdown = render_markdown(sample_results(seed=1))
+    results = sample_results(seed=1)
+    markdown = render_markdown(results)
+    accuracy = results["extra_data"]["checks"][6]["artifacts"]["accuracy"]
     assert markdown.startswith("# numpy_nn: a neural-network library in numpy: 6 / 17\n")
     assert "| DenseLayer | 4 / 7 | 2 / 3 |" in markdown
     assert f"- **{TRANSPOSED['title']}** (check #2): {TRANSPOSED['explanation']}" in markdown
     assert f"**Likely mistake: {TRANSPOSED['title']}.** {TRANSPOSED['explanation']}\n*Hint:* {TRANSPOSED['hint']}" \
         in markdown
     assert "| 6 | SGD.update: momentum | 0 / 2 | ❌ timed out |" in markdown
+    assert f"*Hidden check: its details are not shown.*\n\naccuracy: {accuracy:.4g} · threshold: 0.9\n" in markdown
     assert "### 8. NeuralNetwork.predict: held-out batch (failed)\n\n*Hidden check: its details are not shown.*" \
         in markdown
 
