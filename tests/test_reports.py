@@ -311,6 +311,14 @@ def test_summary_escapes_hostile_student_ids_and_names(batch_dir):
     assert "{{ 7*7 }}" in _soup(html).get_text() and "49" not in _soup(html).get_text()
 
 
+def test_an_empty_batch_gives_a_header_only_gradebook_and_an_empty_summary(tmp_path):
+    write_class_outputs(tmp_path)
+    assert (tmp_path / "gradebook.csv").read_text(encoding="utf-8") == "student_id,total,max\n"
+    soup = _soup((tmp_path / "summary.html").read_text(encoding="utf-8"))
+    assert soup.find(id="stats").get_text(" ", strip=True).startswith("0 submissions graded")
+    assert soup.find("img") is None
+
+
 # --- nngrade report DIR -------------------------------------------------------------------------------------
 
 def test_report_command_rebuilds_a_single_submission(tmp_path):
