@@ -92,7 +92,6 @@ class ClassSummary:
 @dataclass
 class ReportView:
     title: str
-    assignment: str
     score: float
     max_score: float
     student_view: bool
@@ -188,7 +187,6 @@ def build_view(results: dict, student_view: bool = True) -> ReportView:
     max_score = extra.get("max_score", sum(c.max_score for c in checks))
     return ReportView(
         title=clean_text(extra.get("title") or extra.get("assignment") or "Assignment", NAME_LIMIT),
-        assignment=clean_text(extra.get("assignment", ""), NAME_LIMIT),
         score=float(results["score"]), max_score=float(max_score), student_view=student_view,
         notes=[clean_text(n, 1000) for n in extra.get("notes", [])],
         classes=list(classes.values()), checks=checks, misconceptions=list(misconceptions.values()),

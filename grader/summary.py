@@ -24,8 +24,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from grader.plots import Image, score_histogram
-from grader.report import (ResultsError, build_view, check_class, clean_text, fmt_points, load_results,
-                           write_report_files)
+from grader.report import ResultsError, build_view, clean_text, fmt_points, load_results, write_report_files
 from grader.results import KIND_LABELS
 
 RESULTS = "results.json"
@@ -101,7 +100,6 @@ def gradebook_csv(batch: Batch) -> str:
 @dataclass
 class CheckStat:
     name: str
-    cls: str
     max_score: float
     hidden: bool
     passed: int = 0
@@ -187,7 +185,7 @@ def build_summary(batch: Batch) -> SummaryView:
         troubles = []
         for test in results["tests"]:
             name = clean_text(test["name"], 300)
-            stat = checks.setdefault(name, CheckStat(name, check_class(name), float(test["max_score"]),
+            stat = checks.setdefault(name, CheckStat(name, float(test["max_score"]),
                                                      test.get("visibility", "visible") != "visible"))
             stat.graded += 1
             stat.passed += test["status"] == "passed"

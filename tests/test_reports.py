@@ -6,7 +6,6 @@ import copy
 import csv
 import io
 import shutil
-from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
