@@ -42,6 +42,7 @@ import functools
 import io
 import json
 import math
+import threading
 from dataclasses import dataclass
 from typing import Callable
 
@@ -70,6 +71,19 @@ class Image:
     alt: str
     caption: str
     src: str
+
+
+_DRAWING = threading.Lock()
+
+
+def _serialised(draw):
+    """Draw one figure at a time: matplotlib's font cache is shared and not thread-safe (a batch may render
+    reports from several threads)."""
+    @functools.wraps(draw)
+    def locked(*args):
+        with _DRAWING:
+            return draw(*args)
+    return locked
 
 
 def _png_data_uri(fig: Figure) -> str:
@@ -176,6 +190,7 @@ def _not_finite_note(lines) -> str:
 
 
 @functools.lru_cache(maxsize=512)
+@_serialised
 def _series_image(panel_json: str) -> Image:
     title, lines = json.loads(panel_json)
     fig = Figure(figsize=(3.6, 2.3))
@@ -210,6 +225,7 @@ def _confusion_matrix(artifacts: dict) -> list[list[float]] | None:
 
 
 @functools.lru_cache(maxsize=256)
+@_serialised
 def _confusion_image(matrix_json: str) -> Image:
     matrix, names = json.loads(matrix_json)
     n = len(matrix)
@@ -268,6 +284,7 @@ def _points(artifacts: dict) -> tuple[list[list[float]], list[float] | None]:
 
 
 @functools.lru_cache(maxsize=128)
+@_serialised
 def _regions_image(regions_json: str) -> Image:
     grid, extent, points, labels = json.loads(regions_json)
     fig = Figure(figsize=(3.4, 3.0))
@@ -341,6 +358,7 @@ def artifact_scalars(artifacts: dict) -> list[tuple[str, str]]:
 
 
 @functools.lru_cache(maxsize=64)
+@_serialised
 def _histogram_image(scores_json: str) -> Image:
     scores, max_score, unit = json.loads(scores_json)
     fig = Figure(figsize=(5.0, 2.6))

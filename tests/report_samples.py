@@ -65,7 +65,8 @@ def sample_results(seed: int = 0, fail_dense: bool = True, timeout: bool = True,
         "point_labels": [int(p[0] > 0) for p in points], "student_visible": True,
     } if curves else {}
     checks = [{"number": t["number"], "nodeid": f"test_x.py::test_{t['number']}",
-               "kind": t["tags"][1] if len(t["tags"]) > 1 else "", "seconds": 0.1, "hidden": t["visibility"] != "visible",
+               "kind": t["tags"][1] if len(t["tags"]) > 1 else "", "seconds": 0.1,
+               "hidden": t["visibility"] != "visible",
                "artifacts": artifacts if t["number"] == "7" else {}} for t in tests]
     score = sum(t["score"] for t in tests)
     max_score = sum(t["max_score"] for t in tests)

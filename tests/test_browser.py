@@ -21,8 +21,9 @@ from report_samples import sample_results
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars"]
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+         "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--hide-scrollbars"]
 PHONE = {"width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": True}
 
 needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
@@ -62,7 +63,8 @@ def test_report_as_rendered_by_chromium_shows_score_failure_and_decodable_images
 @pytest.mark.parametrize("width", [1280, 390])
 def test_report_screenshots_at_desktop_and_phone_width(report_dir, tmp_path, width):
     shot = tmp_path / f"report-{width}.png"
-    _chromium(tmp_path, f"--window-size={width},2000", f"--screenshot={shot}", (report_dir / "bob" / "report.html").as_uri())
+    page = (report_dir / "bob" / "report.html").as_uri()
+    _chromium(tmp_path, f"--window-size={width},2000", f"--screenshot={shot}", page)
     with PILImage.open(shot) as picture:
         assert picture.size == (width, 2000)
         # a rendered page, not a blank one: the score bar and badges put several colours on it
@@ -93,8 +95,9 @@ def _open(driver, page: Path, metrics: dict) -> None:
     driver.get(page.as_uri())
 
 
-LAYOUT = """return {images: [...document.images].map(i => [i.complete, i.naturalWidth, i.getBoundingClientRect().right]),
-                   scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth};"""
+LAYOUT = """return {
+    images: [...document.images].map(i => [i.complete, i.naturalWidth, i.getBoundingClientRect().right]),
+    scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth};"""
 
 
 @pytest.mark.parametrize("metrics", [PHONE, {"width": 1280, "height": 900, "deviceScaleFactor": 1, "mobile": False}],
