@@ -57,7 +57,7 @@ def _pattern(got: np.ndarray, want: np.ndarray, rtol: float, atol: float) -> str
     if np.allclose(got, -want, rtol, atol) and np.abs(want).max(initial=0) > atol:
         return "it has the opposite sign of the expected value"
     flat_w, flat_g = want.ravel().astype(float), got.ravel().astype(float)
-    if np.abs(flat_w).max(initial=0) > atol:
+    if np.count_nonzero(np.abs(flat_w) > atol) >= 2:  # any two single numbers are "a factor apart"
         factor = float(flat_g @ flat_w / (flat_w @ flat_w))
         if abs(factor) > 1e-12 and not math.isclose(factor, 1.0, rel_tol=1e-3) and np.allclose(flat_g, factor * flat_w, rtol, atol):
             return f"it is {factor:.6g} times the expected value (a missing or extra scale factor?)"
@@ -144,11 +144,44 @@ def _compare_arrays(got, want, what: str, rtol: float, atol: float) -> str | Non
     if got_arr.ndim == 0:
         lines.append(f"got {_fmt(got_arr[()])}, expected {_fmt(want_arr[()])}")
     else:
-        bad = np.argwhere(~np.isclose(got_arr, want_arr, rtol=rtol, atol=atol))[:MAX_ENTRIES_SHOWN]
-        shown = "; ".join(f"[{', '.join(str(int(i)) for i in idx)}] got {_fmt(got_arr[tuple(idx)])} "
-                          f"expected {_fmt(want_arr[tuple(idx)])}" for idx in bad)
-        lines.append(f"first differing entries: {shown}")
+        bad = np.argwhere(~np.isclose(got_arr, want_arr, rtol=rtol, atol=atol))
+        lines[0] += f"; {len(bad)} of {got_arr.size} entries differ"
+        where = _where_differences_are(bad, got_arr.shape) or _same_offset_in_every_row(got_arr, want_arr, rtol, atol)
+        if where:
+            lines.append(where)
+        lines.append("first differing entries:")
+        lines += _entry_table(got_arr, want_arr, bad[:MAX_ENTRIES_SHOWN])
     return "\n".join(lines)
+
+
+def _where_differences_are(bad: np.ndarray, shape: tuple) -> str | None:
+    """'only in column 2' and the like, when the wrong entries of a matrix share a row or a column."""
+    if len(shape) != 2 or len(bad) < 2:
+        return None
+    for axis, word in ((1, "column"), (0, "row")):
+        lines = sorted({int(i) for i in bad[:, axis]})
+        if len(lines) <= 2 and len(lines) < shape[axis] and len(bad) >= 2 * len(lines):
+            return f"the differences are only in {word}{'s' if len(lines) > 1 else ''} {' and '.join(map(str, lines))}"
+    return None
+
+
+def _same_offset_in_every_row(got: np.ndarray, want: np.ndarray, rtol: float, atol: float) -> str | None:
+    """A matrix off by one row vector added to every row: what a wrong bias looks like."""
+    if got.ndim != 2 or got.shape[0] < 2 or got.dtype.kind == "c":
+        return None
+    offset = got.astype(float) - want
+    if np.allclose(offset, offset[:1], rtol=rtol, atol=max(atol, rtol * float(np.abs(want).max(initial=0)))):
+        return "the difference is the same in every row (a wrong bias?)"
+    return None
+
+
+def _entry_table(got: np.ndarray, want: np.ndarray, indices: np.ndarray) -> list[str]:
+    """One aligned line per entry: index, the student's value, the expected one."""
+    rows = [(f"[{', '.join(str(int(i)) for i in idx)}]", _fmt(got[tuple(idx)]), _fmt(want[tuple(idx)]))
+            for idx in indices]
+    width_index = max(len(r[0]) for r in rows)
+    width_got = max(len(r[1]) for r in rows)
+    return [f"  {i:<{width_index}}  got {g:<{width_got}}  expected {w}" for i, g, w in rows]
 
 
 def assert_close(got, want, what: str = "output", rtol: float = 1e-5, atol: float = 1e-8,

@@ -141,6 +141,34 @@ def validate(assignment, workers):
 
 
 @main.command()
+@click.argument("folder", type=click.Path(path_type=Path, exists=True, file_okay=False))
+@click.option("--instructor", is_flag=True,
+              help="Also write instructor-report.html next to each report (hidden checks' details included).")
+def report(folder, instructor):
+    """Rebuild the reports in FOLDER from its stored results, without re-grading.
+
+    FOLDER is the --out folder of `grade` (report.md, report.html) or of `grade-batch` (every student's
+    reports, gradebook.csv and summary.html).
+    """
+    from grader.report import ResultsError
+    from grader.summary import GRADEBOOK, SUMMARY, rebuild
+
+    started = time.perf_counter()
+    try:
+        batch = rebuild(folder, instructor=instructor)
+    except ResultsError as exc:
+        raise click.UsageError(str(exc)) from None
+    seconds = time.perf_counter() - started
+    if batch is None:
+        console.print(f"Rewrote {folder}/report.md and {folder}/report.html ({seconds:.1f} s)")
+        return
+    for problem in batch.problems:
+        console.print(f"[yellow]skipped:[/] {problem}")
+    console.print(f"Rewrote the reports of {len(batch.submissions)} submissions, {folder}/{GRADEBOOK} and "
+                  f"{folder}/{SUMMARY} ({seconds:.1f} s)")
+
+
+@main.command()
 def demo():
     """Grade the bundled sample submissions and say where the reports are."""
     from grader.demo import run_demo

@@ -18,14 +18,20 @@ KIND_LABELS = {"timeout": "timed out", "crash": "crashed", "memory": "ran out of
                "import": "could not import your code", "grader": "grader error", "error": "your code raised an error"}
 
 
+def misconception_lines(title: str, explanation: str, hint: str) -> list[str]:
+    """How a recognised mistake reads in a test's output (the reports find and restyle exactly these lines)."""
+    lines = [f"Likely mistake: {title}. {explanation}".rstrip()]
+    if hint:
+        lines.append(f"Hint: {hint}")
+    return lines
+
+
 def _test_entry(number: int, result: CheckResult, catalogue: Catalogue) -> dict:
     lines = [result.message] if result.message else []
     for mistake_id in result.misconceptions:
         mistake = catalogue.get(mistake_id)
         if mistake:
-            lines.append(f"Likely mistake: {mistake.title}. {mistake.explanation}".rstrip())
-            if mistake.hint:
-                lines.append(f"Hint: {mistake.hint}")
+            lines += misconception_lines(mistake.title, mistake.explanation, mistake.hint)
     output = "\n".join(lines)
     if len(output) > MAX_OUTPUT_CHARS:
         output = output[:MAX_OUTPUT_CHARS] + "\n… (truncated)"
@@ -50,7 +56,8 @@ def build_results(assignment: Assignment, results: list[CheckResult], staged: St
         for mistake_id in result.misconceptions:
             mistake = catalogue.get(mistake_id)
             misconceptions.append({"id": mistake_id, "title": mistake.title if mistake else mistake_id,
-                                   "check": test["name"]})
+                                   "check": test["name"], "explanation": mistake.explanation if mistake else "",
+                                   "hint": mistake.hint if mistake else ""})
     notes = list(staged.notes)
     if staged.fatal:
         notes.insert(0, staged.fatal)
@@ -68,6 +75,7 @@ def build_results(assignment: Assignment, results: list[CheckResult], staged: St
         "tests": tests,
         "extra_data": {
             "assignment": assignment.name,
+            "title": assignment.title,
             "max_score": max_score,
             "misconceptions": misconceptions,
             "notes": notes,

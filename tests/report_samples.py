@@ -1,0 +1,82 @@
+"""Results dicts shaped like the runner's, for report tests and the rendering benchmark.
+
+Messages come from grader.checks.compare on real arrays, and misconception lines from
+grader.results.misconception_lines, so the samples read exactly like graded output.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from grader.checks import compare
+from grader.results import misconception_lines
+
+TRANSPOSED = {"id": "dense-weight-gradient-transposed", "title": "Weight gradient transposed",
+              "explanation": "The weight gradient is input.T @ output_error, with the shape of the weights.",
+              "hint": "Compare the shape of your gradient with weights.shape."}
+SECRET_INPUT = "hidden-probe-input-0.123456"
+
+
+def _test(number, name, points, passed, output="", kind="", hidden=False):
+    return {"name": name, "number": str(number), "score": points if passed else 0.0, "max_score": points,
+            "status": "passed" if passed else "failed", "output": output,
+            "visibility": "after_published" if hidden else "visible",
+            "tags": [name.split(".")[0].split(":")[0]] + ([kind] if kind else [])}
+
+
+def sample_results(seed: int = 0, fail_dense: bool = True, timeout: bool = True, hidden_fails: bool = True,
+                   curves: bool = True, seconds: float = 3.0) -> dict:
+    """One submission's results: some checks pass, some fail (a misconception, a timeout, a hidden failure)."""
+    rng = np.random.default_rng(seed)
+    weights = rng.normal(size=(4, 3))
+    transposed = compare(weights.T, weights, "weight gradient")
+    dense_output = "\n".join([transposed] + misconception_lines(TRANSPOSED["title"], TRANSPOSED["explanation"],
+                                                                 TRANSPOSED["hint"]))
+    forward = rng.normal(size=(5, 3))
+    off_by_bias = forward.copy()
+    off_by_bias[:, 2] += 0.5
+    tests = [
+        _test(1, "DenseLayer.forward_propagation: output on given weights", 2, True),
+        _test(2, "DenseLayer.backward_propagation: weight gradient", 3, not fail_dense,
+              "" if not fail_dense else dense_output, "" if not fail_dense else "failed"),
+        _test(3, "DenseLayer.backward_propagation: input error", 2, True),
+        _test(4, "SigmoidActivation.derivative: values", 1, seed % 3 != 0,
+              compare(off_by_bias, forward, "derivative") if seed % 3 == 0 else "", "failed" if seed % 3 == 0 else ""),
+        _test(5, "MeanSquaredError.loss: value", 1, True),
+        _test(6, "SGD.update: momentum", 2, not timeout,
+              "timed out after 10 s (an endless loop?)" if timeout else "", "timeout" if timeout else ""),
+        _test(7, "NeuralNetwork.fit: reaches 90% accuracy on two blobs", 4, seed % 2 == 0,
+              "" if seed % 2 == 0 else "accuracy 0.62 on the held-out set, expected at least 0.9", ""
+              if seed % 2 == 0 else "failed", hidden=True),
+        _test(8, "NeuralNetwork.predict: held-out batch", 2, not hidden_fails,
+              f"output: got 0.5 at input {SECRET_INPUT}" if hidden_fails else "",
+              "failed" if hidden_fails else "", hidden=True),
+    ]
+    epochs = 12
+    loss = (1.0 / np.arange(1, epochs + 1) + 0.05 * rng.random(epochs)).tolist()
+    metric = np.minimum(0.5 + 0.04 * np.arange(epochs) + 0.02 * rng.random(epochs), 1).tolist()
+    grid_x, grid_y = np.meshgrid(np.linspace(-3, 3, 60), np.linspace(-3, 3, 60))
+    regions = (grid_x + 0.3 * seed * grid_y > 0).astype(int).tolist()
+    points = rng.normal(size=(40, 2)).round(3).tolist()
+    artifacts = {
+        "history": {str(e + 1): {"loss": loss[e], "metric": metric[e]} for e in range(epochs)},
+        "accuracy": metric[-1], "threshold": 0.9,
+        "confusion": [[18, 2], [3 + seed % 4, 17]],
+        "grid": regions, "extent": [-3, 3, -3, 3], "points": points,
+        "point_labels": [int(p[0] > 0) for p in points], "student_visible": True,
+    } if curves else {}
+    checks = [{"number": t["number"], "nodeid": f"test_x.py::test_{t['number']}",
+               "kind": t["tags"][1] if len(t["tags"]) > 1 else "", "seconds": 0.1,
+               "hidden": t["visibility"] != "visible",
+               "artifacts": artifacts if t["number"] == "7" else {}} for t in tests]
+    score = sum(t["score"] for t in tests)
+    max_score = sum(t["max_score"] for t in tests)
+    misconceptions = [dict(TRANSPOSED, check=tests[1]["name"])] if fail_dense else []
+    return {
+        "score": score, "execution_time": seconds, "output": f"numpy_nn: {score:g} / {max_score:g} points.",
+        "tests": tests,
+        "extra_data": {"assignment": "numpy_nn", "title": "numpy_nn: a neural-network library in numpy",
+                       "max_score": max_score, "misconceptions": misconceptions, "notes": [],
+                       "checks": checks, "timings": {"total_seconds": seconds}, "device": "cpu",
+                       "student_output": f"debug print {SECRET_INPUT}", "grader_log": "",
+                       "nngrade_version": "0.1.0", "python": "3.11"},
+    }

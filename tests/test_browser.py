@@ -1,0 +1,122 @@
+"""The reports opened in a real headless browser (Debian's chromium; chromium-driver for the selenium tests).
+
+Skipped only when chromium (or, for the layout tests, chromedriver and the selenium package) is not installed:
+``apt-get install -y chromium chromium-driver`` and ``pip install 'nngrade[test]'``.
+"""
+from __future__ import annotations
+
+import base64
+import io
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from PIL import Image as PILImage
+
+from grader.report import write_reports
+from grader.summary import write_class_outputs
+from report_samples import sample_results
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+         "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--hide-scrollbars"]
+PHONE = {"width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": True}
+
+needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
+
+
+def _chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    profile = tmp_path / "profile"
+    return subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={profile}", *args], capture_output=True,
+                          text=True, timeout=120, check=True)
+
+
+@pytest.fixture(scope="module")
+def report_dir(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("graded")
+    write_reports(sample_results(seed=1), folder / "bob")
+    write_reports(sample_results(seed=2, timeout=False), folder / "carol")
+    write_class_outputs(folder)
+    return folder
+
+
+@needs_chromium
+def test_report_as_rendered_by_chromium_shows_score_failure_and_decodable_images(report_dir, tmp_path):
+    page = report_dir / "bob" / "report.html"
+    dom = BeautifulSoup(_chromium(tmp_path, "--dump-dom", page.as_uri()).stdout, "html.parser")
+    assert dom.find(id="score").get_text(" ", strip=True) == "6 / 17 points"
+    failed = dom.find("article", id="check-2")
+    assert "failed" in failed["class"]
+    assert "it equals the transpose of the expected value" in failed.find("pre").get_text()
+    images = dom.find_all("img")
+    assert len(images) == 4
+    for img in images:
+        assert img["src"].startswith("data:image/png;base64,")
+        PILImage.open(io.BytesIO(base64.b64decode(img["src"].split(",", 1)[1]))).verify()
+
+
+@needs_chromium
+@pytest.mark.parametrize("width", [1280, 390])
+def test_report_screenshots_at_desktop_and_phone_width(report_dir, tmp_path, width):
+    shot = tmp_path / f"report-{width}.png"
+    page = (report_dir / "bob" / "report.html").as_uri()
+    _chromium(tmp_path, f"--window-size={width},2000", f"--screenshot={shot}", page)
+    with PILImage.open(shot) as picture:
+        assert picture.size == (width, 2000)
+        # a rendered page, not a blank one: the score bar and badges put several colours on it
+        assert len(picture.convert("RGB").getcolors(maxcolors=1_000_000)) > 50
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Chromium through chromedriver (selenium), for what only a live page can say: layout and loaded images."""
+    if CHROMIUM is None or CHROMEDRIVER is None:
+        pytest.skip("chromium and chromium-driver are not installed (apt-get install chromium chromium-driver)")
+    webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed (pip install selenium)")
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in FLAGS:
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def _open(driver, page: Path, metrics: dict) -> None:
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
+    driver.get(page.as_uri())
+
+
+LAYOUT = """return {
+    images: [...document.images].map(i => [i.complete, i.naturalWidth, i.getBoundingClientRect().right]),
+    scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth};"""
+
+
+@pytest.mark.parametrize("metrics", [PHONE, {"width": 1280, "height": 900, "deviceScaleFactor": 1, "mobile": False}],
+                         ids=["phone", "desktop"])
+@pytest.mark.parametrize("page", ["bob/report.html", "summary.html"])
+def test_pages_fit_the_screen_and_every_image_loads(browser, report_dir, metrics, page):
+    from selenium.webdriver.common.by import By
+
+    _open(browser, report_dir / page, metrics)
+    layout = browser.execute_script(LAYOUT)
+    assert layout["scrollWidth"] <= layout["innerWidth"] == metrics["width"]  # nothing to scroll sideways
+    assert layout["images"], "the page should have pictures"
+    for complete, natural_width, right in layout["images"]:
+        assert complete and natural_width > 0 and right <= metrics["width"]
+    if page == "summary.html":
+        assert browser.find_element(By.ID, "stats").text.startswith("2\nsubmissions graded")
+    else:
+        assert browser.find_element(By.ID, "score").text == "6 / 17 points"
+        message = browser.find_element(By.CSS_SELECTOR, "#check-2 pre")
+        assert message.is_displayed() and "transpose" in message.text
+        assert message.value_of_css_property("white-space") == "pre-wrap"
+        assert "mono" in message.value_of_css_property("font-family").lower()
