@@ -328,7 +328,7 @@ def grade_batch(assignment: Assignment, submissions: Path, out: Path, *, workers
         source = AssignmentSource(assignment.name, root=str(assignment.root))
         if scheduler:
             report.executor = "dask"
-            _run_on_dask(assignment, source, todo, out, run_id, scheduler, transfer, report, progress)
+            _run_on_dask(assignment, source, todo, out, run_id, scheduler, transfer, report, progress, task_function)
         else:
             executor = LocalExecutor(workers or default_workers(), submission_deadline(assignment), task_function)
             tasks = [GradeTask(e.student, source, submission=str(e.path.resolve()), out_dir=str(out.resolve()),
@@ -341,10 +341,10 @@ def grade_batch(assignment: Assignment, submissions: Path, out: Path, *, workers
 
 
 def _run_on_dask(assignment: Assignment, source: AssignmentSource, todo: list[Entry], out: Path, run_id: str,
-                 scheduler: str, transfer: str, report: BatchReport, progress) -> None:
+                 scheduler: str, transfer: str, report: BatchReport, progress, task_function: str) -> None:
     import hashlib
 
-    with DaskExecutor(scheduler, transfer=transfer, gpu=wants_gpu(assignment)) as executor:
+    with DaskExecutor(scheduler, transfer=transfer, gpu=wants_gpu(assignment), task_function=task_function) as executor:
         submissions = {e.path.parent.resolve() for e in todo}
         notices = executor.prepare([*submissions, assignment.root], out.resolve())
         notices.append(f"Dask cluster {scheduler}: submissions and results "

@@ -80,12 +80,9 @@ def resolve(dotted: str) -> Callable:
 
 def limit_threads() -> None:
     """One thread for the math libraries already loaded in this process (Dask workers load numpy early)."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - installed with scikit-learn
-        pass
-    else:
-        threadpool_limits(limits=1)
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1)
     torch = sys.modules.get("torch")
     if torch is not None:
         torch.set_num_threads(1)
@@ -282,10 +279,10 @@ class DaskExecutor:
     resource ``GPU=1``.
     """
 
-    def __init__(self, address, transfer: str = "auto", gpu: bool = False, connect_seconds: float = 30,
+    def __init__(self, address, transfer: str = "auto", gpu: bool = False, workers_seconds: float = 60,
                  task_function: str = DEFAULT_TASK_FUNCTION):
         self.address, self.transfer, self.gpu = address, transfer, gpu
-        self.connect_seconds = connect_seconds
+        self.workers_seconds = workers_seconds
         self.task_function = task_function
         self.client = None
         self.mode = transfer
@@ -296,7 +293,8 @@ class DaskExecutor:
         except ImportError:
             raise ClusterError("--scheduler needs Dask distributed: pip install 'nngrade[cluster]'") from None
         try:
-            self.client = Client(self.address, timeout=self.connect_seconds, set_as_default=False)
+            # Connect timeout: Dask's distributed.comm.timeouts.connect (env DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT)
+            self.client = Client(self.address, set_as_default=False)
         except (OSError, TimeoutError) as exc:
             raise ClusterError(f"could not connect to the Dask scheduler at {self.address} ({exc}); "
                                "check the address (tcp://HOST:8786) and that the scheduler is running") from None
@@ -312,7 +310,7 @@ class DaskExecutor:
 
         notices = []
         try:
-            self.client.wait_for_workers(1, timeout=self.connect_seconds)
+            self.client.wait_for_workers(1, timeout=self.workers_seconds)
         except TimeoutError:
             raise ClusterError(f"the Dask cluster at {self.address} has no workers; start some with "
                                f"'dask worker {self.address} --nthreads 1'") from None
