@@ -18,6 +18,7 @@ every check failed with that reason.
 """
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -31,7 +32,7 @@ from pathlib import Path
 
 from grader.assignment import Assignment, AssignmentError
 from grader.executors import (DEFAULT_TASK_FUNCTION, AssignmentSource, DaskExecutor, GradeTask, HarnessFailure,
-                              LocalExecutor, pack_folder, unpacked_assignment)
+                              LocalExecutor, pack_folder, stop_requested, unpacked_assignment)
 from grader.results import write_json_atomic
 
 SUBMISSION_SUFFIXES = (".zip", ".py", ".ipynb")
@@ -253,6 +254,8 @@ def grade_task(task: GradeTask) -> dict:
                                       time.perf_counter() - started)
     results["extra_data"]["batch"] = {"student": task.student, "run": task.run_id}
     outcome = {"student": task.student, "summary": summarize(results)}
+    if stop_requested():  # interrupted half-way: this result is incomplete, never store it
+        raise KeyboardInterrupt
     if task.out_dir is not None:
         store_results(Path(task.out_dir) / task.student, results)
     else:
@@ -380,22 +383,27 @@ def _payload_task(entry: Entry, source: AssignmentSource, run_id: str) -> GradeT
 
 
 def _collect(outcomes, assignment: Assignment, out: Path, report: BatchReport, progress) -> None:
-    for task, outcome in outcomes:
-        if isinstance(outcome, HarnessFailure):
-            results = failure_results(assignment, "timeout" if outcome.kind == "deadline" else "grader",
-                                      outcome.reason + ("" if outcome.kind == "deadline" else
-                                                        "; this is not a verdict on your code: ask your instructor "
-                                                        "to grade it again"))
-            results["extra_data"]["batch"] = {"student": task.student, "run": task.run_id}
-            store_results(out / task.student, results)
-            summary = summarize(results)
-        else:
-            if "results" in outcome:  # sent back by a cluster worker: the client stores it
-                store_results(out / task.student, outcome["results"])
-            summary = outcome["summary"]
-        report.graded[task.student] = summary
-        if progress is not None:
-            progress.update(task.student, summary)
+    with contextlib.closing(outcomes):  # on Ctrl-C, stop the executor's processes now
+        for task, outcome in outcomes:
+            _record(task, outcome, assignment, out, report, progress)
+
+
+def _record(task: GradeTask, outcome, assignment: Assignment, out: Path, report: BatchReport, progress) -> None:
+    if isinstance(outcome, HarnessFailure):
+        results = failure_results(assignment, "timeout" if outcome.kind == "deadline" else "grader",
+                                  outcome.reason + ("" if outcome.kind == "deadline" else
+                                                    "; this is not a verdict on your code: ask your instructor "
+                                                    "to grade it again"))
+        results["extra_data"]["batch"] = {"student": task.student, "run": task.run_id}
+        store_results(out / task.student, results)
+        summary = summarize(results)
+    else:
+        if "results" in outcome:  # sent back by a cluster worker: the client stores it
+            store_results(out / task.student, outcome["results"])
+        summary = outcome["summary"]
+    report.graded[task.student] = summary
+    if progress is not None:
+        progress.update(task.student, summary)
 
 
 # -- progress --------------------------------------------------------------------------------------------------

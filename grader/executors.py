@@ -37,6 +37,7 @@ SINGLE_THREAD_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_N
                      "NUMEXPR_NUM_THREADS": "1", "VECLIB_MAXIMUM_THREADS": "1"}
 
 DEFAULT_TASK_FUNCTION = "grader.batch:grade_task"
+TERMINATE_GRACE_SECONDS = 5.0
 
 
 @dataclass
@@ -90,20 +91,43 @@ def limit_threads() -> None:
 
 # -- the local pool ----------------------------------------------------------------------------------------------
 
+_STOP_REQUESTED = False
+
+
+def stop_requested() -> bool:
+    """True in a harness told to stop (SIGTERM) while grading: its half-done result must not be stored."""
+    return _STOP_REQUESTED
+
+
+def _stop(signum, frame):
+    global _STOP_REQUESTED
+    _STOP_REQUESTED = True
+    # Unwinds the grading: pytest ends its session and the runner closes the sandbox (killing the student's
+    # worker) instead of leaving it running without a parent.
+    raise KeyboardInterrupt
+
+
 def _harness_main(connection, task_function: str) -> None:
     """A harness process: one thread for math, then grade tasks from ``connection`` until told to stop."""
     os.environ.update(SINGLE_THREAD_ENV)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it stops us
+    signal.signal(signal.SIGTERM, _stop)
     function = resolve(task_function)
     limit_threads()
-    while True:
-        try:
-            task = connection.recv()
-        except EOFError:
-            return
-        if task is None:
-            return
-        connection.send(function(task))
+    try:
+        while True:
+            try:
+                task = connection.recv()
+            except EOFError:
+                return
+            if task is None:
+                return
+            outcome = function(task)
+            if _STOP_REQUESTED:
+                return
+            connection.send(outcome)
+    except KeyboardInterrupt:
+        return
 
 
 class _Harness:
@@ -121,6 +145,7 @@ class _Harness:
         self.connection.send(task)
 
     def stop(self) -> None:
+        """An idle harness: ask it to exit."""
         try:
             self.connection.send(None)
         except OSError:
@@ -128,7 +153,13 @@ class _Harness:
         self.process.join(timeout=5)
         self.kill()
 
-    def kill(self) -> None:
+    def terminate(self) -> None:
+        """A busy harness: SIGTERM lets it close its sandbox; SIGKILL if it has not exited in a few seconds."""
+        if self.process.is_alive():
+            self.process.terminate()
+
+    def kill(self, grace: float = 0.0) -> None:
+        self.process.join(timeout=grace)
         if self.process.is_alive():
             self.process.kill()
         self.process.join()
@@ -183,14 +214,17 @@ class LocalExecutor:
                     busy.remove(harness)
                     task, harness.task = harness.task, None
                     if isinstance(outcome, HarnessFailure):
-                        harness.kill()
+                        harness.terminate()
+                        harness.kill(grace=TERMINATE_GRACE_SECONDS)
                         started -= 1
                     else:
                         idle.append(harness)
                     yield task, outcome
         finally:
             for harness in busy:
-                harness.kill()
+                harness.terminate()
+            for harness in busy:
+                harness.kill(grace=TERMINATE_GRACE_SECONDS)
             for harness in idle:
                 harness.stop()
 
@@ -355,21 +389,29 @@ class DaskExecutor:
             by_key[future.key] = task
             return future
 
-        completed = as_completed([submit(t) for t in _take(pending, window)], loop=self.client.loop)
-        for future in completed:
-            task = by_key.pop(future.key)
-            if future.status == "finished":
-                outcome = future.result()
-            else:
-                exc = future.exception()
-                kind = type(exc).__name__
-                reason = ("the Dask workers grading this submission died each time it was tried"
-                          if kind == "KilledWorker" else f"the cluster could not grade this submission ({kind}: {exc})")
-                outcome = HarnessFailure("cluster", reason)
-            future.release()
-            yield task, outcome
-            for task in _take(pending, 1):
-                completed.add(submit(task))
+        outstanding = [submit(t) for t in _take(pending, window)]
+        completed = as_completed(outstanding, loop=self.client.loop)
+        try:
+            for future in completed:
+                task = by_key.pop(future.key)
+                if future.status == "finished":
+                    outcome = future.result()
+                else:
+                    exc = future.exception()
+                    kind = type(exc).__name__
+                    reason = ("the Dask workers grading this submission died each time it was tried"
+                              if kind == "KilledWorker" else
+                              f"the cluster could not grade this submission ({kind}: {exc})")
+                    outcome = HarnessFailure("cluster", reason)
+                outstanding.remove(future)
+                future.release()
+                yield task, outcome
+                for task in _take(pending, 1):
+                    outstanding.append(submit(task))
+                    completed.add(outstanding[-1])
+        finally:
+            if outstanding:  # interrupted: queued tasks are dropped (running ones finish, atomically)
+                self.client.cancel(outstanding)
 
 
 def _take(iterator, n: int) -> list:
