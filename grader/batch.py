@@ -295,8 +295,8 @@ def write_class_outputs(out: Path) -> list[Path]:
         from grader.summary import write_class_outputs as write_all
     except ImportError:
         from grader.gradebook import write_gradebook as write_all
-    written = write_all(out)
-    return list(written) if isinstance(written, (list, tuple)) else [out / "gradebook.csv"]
+    write_all(out)
+    return [path for path in (out / "gradebook.csv", out / "summary.html") if path.exists()]
 
 
 def grade_batch(assignment: Assignment, submissions: Path, out: Path, *, workers: int | None = None,

@@ -125,7 +125,7 @@ def grade(assignment, submission, out):
 def grade_batch(assignment, submissions, out, workers, scheduler, transfer, regrade):
     """Grade every submission in SUBMISSIONS into OUT (resumable: a re-run grades only what is missing)."""
     from grader.batch import BatchError, BatchProgress, grade_batch as do_grade_batch
-    from grader.executors import ClusterError
+    from grader.executors import ClusterError, StartupFailure
 
     a = _load(assignment)
     if workers is not None and scheduler:
@@ -136,7 +136,7 @@ def grade_batch(assignment, submissions, out, workers, scheduler, transfer, regr
                                     transfer=transfer, progress=progress)
     except BatchError as exc:
         raise click.UsageError(str(exc)) from None
-    except ClusterError as exc:
+    except (ClusterError, StartupFailure) as exc:
         raise click.ClickException(str(exc)) from None
     except KeyboardInterrupt:
         console.print(f"\nInterrupted: every finished grade is stored in {out}; run the same command again to "

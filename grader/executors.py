@@ -16,8 +16,10 @@ libraries to one thread before anything imports them.
 """
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import io
+import itertools
 import multiprocessing
 import os
 import signal
@@ -25,6 +27,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 import zipfile
 from collections import deque
 from dataclasses import dataclass, field
@@ -61,7 +64,6 @@ class GradeTask:
     payload_name: str = ""                # the entry's name in SUBMISSIONS (``alice.zip``, ``alice``)
     out_dir: str | None = None            # where the harness writes DIR/<student>; None: return the results
     run_id: str = ""
-    attempt: int = 0
     extra: dict = field(default_factory=dict)
 
 
@@ -71,6 +73,30 @@ class HarnessFailure:
 
     kind: str
     reason: str
+
+
+class StartupFailure(Exception):
+    """Grading fails before any submission is graded: a setup problem, not a student's; nothing is recorded."""
+
+
+class _EarlyFailures:
+    """Until one task succeeds, a failed task goes back to the end of the queue (once) instead of becoming a
+    result. ``limit`` such failures with no success mean the grading itself cannot run (a missing module, a
+    broken assignment): that must stop the batch, not fill the gradebook with failures."""
+
+    def __init__(self, limit: int):
+        self.limit, self.count, self.succeeded = max(1, limit), 0, False
+        self.retried: set[str] = set()
+
+    def requeue(self, task: GradeTask, failure: HarnessFailure) -> bool:
+        if self.succeeded or task.student in self.retried:
+            return False
+        self.retried.add(task.student)
+        self.count += 1
+        if self.count >= self.limit:
+            raise StartupFailure(f"grading failed {self.count} times before any submission was graded; the last "
+                                 f"time: {failure.reason}. Try one submission with 'nngrade grade' to see why")
+        return True
 
 
 def resolve(dotted: str) -> Callable:
@@ -196,6 +222,7 @@ class LocalExecutor:
         idle: list[_Harness] = []
         busy: list[_Harness] = []
         started = 0
+        early = _EarlyFailures(min(self.workers + 2, len(pending)))
         try:
             while pending or busy:
                 while pending and (idle or started < self.workers):
@@ -217,7 +244,11 @@ class LocalExecutor:
                         harness.terminate()
                         harness.kill(grace=TERMINATE_GRACE_SECONDS)
                         started -= 1
+                        if outcome.kind == "died" and early.requeue(task, outcome):
+                            pending.append(task)
+                            continue
                     else:
+                        early.succeeded = True
                         idle.append(harness)
                     yield task, outcome
         finally:
@@ -280,8 +311,13 @@ def unpacked_assignment(source: AssignmentSource) -> str:
     return _UNPACKED[source.digest]
 
 
-def dask_task(task: GradeTask, task_function: str = DEFAULT_TASK_FUNCTION):
-    """What a Dask worker runs for one submission: the same task function as the local pool."""
+def dask_task(task: GradeTask, task_function: str = DEFAULT_TASK_FUNCTION, assignment: AssignmentSource | None = None):
+    """What a Dask worker runs for one submission: the same task function as the local pool.
+
+    ``assignment``: the assignment sent once to every worker (``send`` mode), not with each task.
+    """
+    if assignment is not None:
+        task = dataclasses.replace(task, assignment=assignment)
     with _GRADING_LOCK:
         limit_threads()
         return resolve(task_function)(task)
@@ -382,20 +418,29 @@ class DaskExecutor:
         window = 4 * total_threads  # enough queued to keep workers busy, not the whole class in memory
         pending = iter(tasks)
         by_key: dict[str, GradeTask] = {}
+        broadcast: dict[str, object] = {}  # an assignment's archive goes to each worker once, not in every task
 
         def submit(task: GradeTask):
-            future = self.client.submit(dask_task, task, self.task_function, resources=resources, pure=False,
-                                        key=f"nngrade-{task.run_id}-{task.attempt}-{task.student}")
+            source, sent, shipped = task.assignment, None, task
+            if source is not None and source.archive is not None:
+                if source.digest not in broadcast:
+                    broadcast[source.digest] = self.client.scatter(source, broadcast=True, hash=False)
+                sent, shipped = broadcast[source.digest], dataclasses.replace(task, assignment=None)
+            future = self.client.submit(dask_task, shipped, self.task_function, sent, resources=resources,
+                                        pure=False, key=f"nngrade-{task.student}-{uuid.uuid4().hex[:12]}")
             by_key[future.key] = task
             return future
 
         outstanding = [submit(t) for t in _take(pending, window)]
         completed = as_completed(outstanding, loop=self.client.loop)
+        early = _EarlyFailures(min(total_threads + 2, len(outstanding)))
         try:
             for future in completed:
                 task = by_key.pop(future.key)
+                outstanding.remove(future)
                 if future.status == "finished":
                     outcome = future.result()
+                    early.succeeded = True
                 else:
                     exc = future.exception()
                     kind = type(exc).__name__
@@ -403,9 +448,11 @@ class DaskExecutor:
                               if kind == "KilledWorker" else
                               f"the cluster could not grade this submission ({kind}: {exc})")
                     outcome = HarnessFailure("cluster", reason)
-                outstanding.remove(future)
                 future.release()
-                yield task, outcome
+                if isinstance(outcome, HarnessFailure) and early.requeue(task, outcome):
+                    pending = itertools.chain(pending, [task])
+                else:
+                    yield task, outcome
                 for task in _take(pending, 1):
                     outstanding.append(submit(task))
                     completed.add(outstanding[-1])

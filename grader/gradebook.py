@@ -37,12 +37,12 @@ def write_gradebook(batch_dir: Path) -> list[Path]:
                 checks.append(test["name"])
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["student", *checks, "total", "max_score"])
+    writer.writerow(["student", *map(_cell, checks), "total", "max_score"])
     for student, student_results in results.items():
         earned = {t["name"]: t["score"] for t in student_results.get("tests", [])}
         max_score = student_results.get("extra_data", {}).get("max_score",
                                                               sum(t["max_score"] for t in student_results.get("tests", [])))
-        writer.writerow([student, *(_number(earned.get(c)) for c in checks), _number(student_results["score"]),
+        writer.writerow([_cell(student), *(_number(earned.get(c)) for c in checks), _number(student_results["score"]),
                          _number(max_score)])
     target = batch_dir / GRADEBOOK
     fd, tmp = tempfile.mkstemp(dir=batch_dir, prefix=".tmp-", suffix=".csv")
@@ -50,6 +50,11 @@ def write_gradebook(batch_dir: Path) -> list[Path]:
         handle.write(buffer.getvalue())
     os.replace(tmp, target)
     return [target]
+
+
+def _cell(text: str) -> str:
+    """Text a spreadsheet will not run as a formula (a student id comes from a file name)."""
+    return "'" + text if text.startswith(("=", "+", "-", "@", "\t", "\r")) else text
 
 
 def _number(value) -> str:

@@ -15,7 +15,7 @@ import pytest
 from class_fixtures import copy_reference, load_results, make_class, statuses
 from grader import assignment as assignments
 from grader.batch import MANIFEST, BatchError, discover, grade_batch, grade_task
-from grader.executors import GradeTask, HarnessFailure, LocalExecutor
+from grader.executors import GradeTask, HarnessFailure, LocalExecutor, StartupFailure
 
 PROJECT = Path(__file__).resolve().parents[1]
 
@@ -184,6 +184,19 @@ def test_a_harness_that_dies_on_one_submission_is_a_result_not_a_hole(tmp_path, 
     assert all(t["status"] == "failed" and "not a verdict" in t["output"] for t in victim["tests"])
     assert [t["name"] for t in victim["tests"]] == [t["name"] for t in load_results(out, "ann")["tests"]]
     assert [r["student"] for r in gradebook_rows(out)] == ["ann", "victim"]
+
+
+def always_dying_task(task: GradeTask):
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_grading_that_cannot_start_stops_the_batch_and_records_nothing(tmp_path, numpy_nn):
+    copy_reference(tmp_path / "subs" / "ann")
+    copy_reference(tmp_path / "subs" / "ben")
+    out = tmp_path / "out"
+    with pytest.raises(StartupFailure, match="2 times before any submission was graded.*SIGKILL"):
+        grade_batch(numpy_nn, tmp_path / "subs", out, workers=2, task_function="test_batch:always_dying_task")
+    assert not list(out.glob("*/results.json"))     # a setup problem is not a student's grade
 
 
 # -- SIGKILL the whole command, then run it again ------------------------------------------------------------------

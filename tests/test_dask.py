@@ -17,7 +17,7 @@ from class_fixtures import load_results, make_class, statuses  # noqa: E402
 from grader import assignment as assignments  # noqa: E402
 from grader.assignment import Assignment  # noqa: E402
 from grader.batch import grade_batch, grade_task  # noqa: E402
-from grader.executors import ClusterError  # noqa: E402
+from grader.executors import ClusterError, StartupFailure  # noqa: E402
 
 PROJECT = Path(__file__).resolve().parents[1]
 TESTS = Path(__file__).resolve().parent
@@ -47,6 +47,10 @@ def where_task(task):
     return outcome
 
 
+def broken_task(task):
+    raise RuntimeError("no grader here")
+
+
 @pytest.mark.parametrize("transfer", ["auto", "send"])
 def test_cluster_results_equal_the_local_pool(cluster, classroom, transfer):
     """auto: the workers share this filesystem, so they read SUBMISSIONS and write OUT themselves."""
@@ -67,6 +71,14 @@ def test_cluster_results_equal_the_local_pool(cluster, classroom, transfer):
     again = grade_batch(assignments.load("numpy_nn"), root / "subs", out, scheduler=cluster.scheduler_address,
                         transfer=transfer)
     assert again.skipped == len(students) and not again.graded
+
+
+def test_tasks_that_fail_before_any_success_stop_the_batch(cluster, classroom, tmp_path):
+    root, _ = classroom
+    with pytest.raises(StartupFailure, match="no grader here"):
+        grade_batch(assignments.load("numpy_nn"), root / "subs", tmp_path / "out",
+                    scheduler=cluster.scheduler_address, task_function="test_dask:broken_task")
+    assert not list((tmp_path / "out").glob("*/results.json"))
 
 
 @pytest.fixture
