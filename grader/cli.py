@@ -110,6 +110,76 @@ def grade(assignment, submission, out):
     console.print(f"Results in {out}/results.json, report in {out}/report.md")
 
 
+@main.command("grade-batch")
+@click.argument("assignment")
+@click.argument("submissions", type=click.Path(path_type=Path, exists=True, file_okay=False))
+@click.option("--out", required=True, type=click.Path(path_type=Path, file_okay=False),
+              help="Folder for OUT/<student>/, gradebook.csv and the class summary.")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Submissions graded at once on this machine [default: the number of cores].")
+@click.option("--scheduler", metavar="ADDRESS", default=None,
+              help="Run on an existing Dask distributed cluster (e.g. tcp://head:8786) instead of locally.")
+@click.option("--transfer", type=click.Choice(["auto", "shared", "send"]), default="auto", show_default=True,
+              help="With --scheduler: workers read and write the folders themselves (shared), or submissions and "
+                   "results travel with the tasks (send); auto picks shared when every worker sees the folders.")
+@click.option("--regrade", is_flag=True, help="Grade every submission again, also those already graded.")
+def grade_batch(assignment, submissions, out, workers, scheduler, transfer, regrade):
+    """Grade every submission in SUBMISSIONS into OUT (resumable: a re-run grades only what is missing)."""
+    from grader.batch import BatchError, BatchProgress, grade_batch as do_grade_batch
+    from grader.executors import ClusterError, StartupFailure
+
+    a = _load(assignment)
+    if workers is not None and scheduler:
+        raise click.UsageError("--workers is for the local pool; with --scheduler the cluster's workers grade")
+    try:
+        with BatchProgress(console) as progress:
+            report = do_grade_batch(a, submissions, out, workers=workers, scheduler=scheduler, regrade=regrade,
+                                    transfer=transfer, progress=progress)
+    except BatchError as exc:
+        raise click.UsageError(str(exc)) from None
+    except (ClusterError, StartupFailure) as exc:
+        raise click.ClickException(str(exc)) from None
+    except KeyboardInterrupt:
+        console.print(f"\nInterrupted: every finished grade is stored in {out}; run the same command again to "
+                      "grade the rest.")
+        sys.exit(130)
+    graded = report.graded
+    mean = sum(s["score"] for s in graded.values()) / len(graded) if graded else 0.0
+    console.print(f"Graded {len(graded)} submission(s) in {report.wall_seconds:.1f} s"
+                  + (f" ({report.skipped} already graded)" if report.skipped else "")
+                  + (f"; mean score {mean:.2f}" if graded else ""))
+    problems = report.problems
+    if problems:
+        console.print(f"{len(problems)} with problems (crashes, timeouts, grader errors):")
+        for student, problem in sorted(problems.items())[:20]:
+            console.print(f"  {student}: {problem}", markup=False)
+        if len(problems) > 20:
+            console.print(f"  … and {len(problems) - 20} more (see the summary)")
+    for path in report.class_outputs:
+        console.print(f"Wrote {path}")
+
+
+@main.command("export-gradescope")
+@click.argument("assignment")
+@click.option("--out", required=True, type=click.Path(path_type=Path, dir_okay=False),
+              help="The autograder zip to write (e.g. autograder.zip).")
+def export_gradescope(assignment, out):
+    """Build the Gradescope autograder bundle (setup.sh, run_autograder) for ASSIGNMENT."""
+    from grader.gradescope import GradescopeError, export
+
+    a = _load(assignment)
+    if out.suffix.lower() != ".zip":
+        raise click.UsageError(f"--out {out}: Gradescope takes a .zip file; name it e.g. {out.with_suffix('.zip')}")
+    try:
+        info = export(a, out)
+    except GradescopeError as exc:
+        raise click.UsageError(str(exc)) from None
+    console.print(f"Wrote {out} ({info['files']} files, {info['bytes'] / 1024:.0f} KiB). Upload it as the "
+                  "autograder of a Gradescope programming assignment (Ubuntu base image).")
+    if info["torch"]:
+        console.print(f"setup.sh installs torch {info['torch']} (CPU build).")
+
+
 @main.command()
 @click.argument("assignment")
 @click.option("--workers", default=2, show_default=True, help="Mistakes graded in parallel.")
