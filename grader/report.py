@@ -40,9 +40,17 @@ def render_markdown(results: dict, student_view: bool = True) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+#: results key for files written next to the report and kept out of results.json (``{"notebook.html": text}``)
+ATTACHMENTS = "_attachments"
+
+
 def write_reports(results: dict, out: Path) -> None:
-    """results.json and report.md (report.html too, once the HTML templates are there)."""
+    """results.json and report.md (report.html too, once the HTML templates are there), plus any attachments."""
     out.mkdir(parents=True, exist_ok=True)
+    attachments = results.get(ATTACHMENTS) or {}
+    results = {key: value for key, value in results.items() if key != ATTACHMENTS}
+    for name, text in attachments.items():
+        (out / Path(name).name).write_text(text, encoding="utf-8")
     write_json_atomic(out / "results.json", results)
     (out / "report.md").write_text(render_markdown(results), encoding="utf-8")
     try:
