@@ -46,7 +46,8 @@ from nbformat.v4.rwbase import rejoin_lines
 
 from grader.assignment import Assignment, AssignmentError
 from grader.load import Staged, _copy_tree, _extract_zip, _skipped
-from grader.probing import TrustedRunner, load_probes
+from grader.probing import TrustedRunner, load_probes, probe_key
+from grader.sandbox import wire
 from grader.sandbox.client import ProbeFailure, SandboxClient, StagedCode
 from grader.sandbox.notebook_worker import NotebookAPI, NotebookExecutor, to_python
 
@@ -275,12 +276,24 @@ class NotebookSandboxClient(SandboxClient):
         self.drop: dict[int, str] = {}    # cells not run at all
         self.record: dict | None = None   # what happened in the first complete run
         self.failure: ProbeFailure | None = None
+        self._answers: dict[str, bytes | ProbeFailure] = {}
         self.progress_path = self.output_dir / "notebook-progress.txt"
 
     def run(self, probe, kwargs: dict | None = None, timeout: float | None = None, seed: int = 0):
-        if self.process is None:
-            self._start_notebook()
-        return super().run(probe, kwargs, timeout=timeout, seed=seed)
+        """As :meth:`SandboxClient.run`; a probe asked again with the same inputs gets the first answer
+        (several checks read one training run; a probe that timed out is not run again)."""
+        key = probe_key(probe, kwargs or {}, seed)
+        if key not in self._answers:
+            try:
+                if self.process is None:
+                    self._start_notebook()
+                self._answers[key] = wire.encode(super().run(probe, kwargs, timeout=timeout, seed=seed))
+            except ProbeFailure as failure:
+                self._answers[key] = failure
+        answer = self._answers[key]
+        if isinstance(answer, ProbeFailure):
+            raise answer
+        return wire.decode(answer)
 
     def _start_notebook(self) -> None:
         if self.failure is not None:
@@ -338,9 +351,10 @@ class NotebookTrustedRunner(TrustedRunner):
             notebook = read_notebook(path)
         except NotebookError as exc:
             raise AssignmentError(str(exc)) from None
-        self.executor = NotebookExecutor(code_cells(notebook), module_name=f"nngrade_notebook_{uuid.uuid4().hex[:12]}")
-        with threadpool_limits(limits=1):
-            self.record = self.executor.run()
+        # Entered per cell, so that libraries an earlier cell loaded (torch's thread pool) are limited too.
+        self.executor = NotebookExecutor(code_cells(notebook), module_name=f"nngrade_notebook_{uuid.uuid4().hex[:12]}",
+                                         cell_context=lambda: threadpool_limits(limits=1))
+        self.record = self.executor.run()
         self.import_errors = self.executor.failure_notes()
         if strict and self.import_errors:
             raise AssignmentError(f"the reference notebook {path} does not run cleanly: "

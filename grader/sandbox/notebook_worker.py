@@ -304,13 +304,14 @@ class NotebookExecutor:
 
     def __init__(self, cells: list[dict], module_name: str = "__main__", cell_seconds: float | None = None,
                  total_seconds: float | None = None, skip: dict[int, str] | None = None,
-                 drop: dict[int, str] | None = None, progress_path: str | None = None):
+                 drop: dict[int, str] | None = None, progress_path: str | None = None, cell_context=None):
         self.cells = [(int(c["cell"]), str(c["source"])) for c in cells]
         self.cell_seconds, self.total_seconds = cell_seconds, total_seconds
         # Cells that stopped an earlier worker: ``skip`` ones run for their definitions only, ``drop`` ones not at all.
         self.skip = {int(k): str(v) for k, v in (skip or {}).items()}
         self.drop = {int(k): str(v) for k, v in (drop or {}).items()}
         self.progress_path = progress_path
+        self.cell_context = cell_context or contextlib.nullcontext   # entered around each cell
         self.module = types.ModuleType(module_name)
         self.namespace = self.module.__dict__
         self.namespace.update({RECORDER: self._record, "get_ipython": self._get_ipython, "display": _display})
@@ -414,7 +415,7 @@ class NotebookExecutor:
         stdout, stderr = sys.stdout, sys.stderr
         index, definitions_only = 0, run.definitions_only
         try:
-            with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
+            with self.cell_context(), contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
                 while index < len(statements):
                     try:
                         self._arm()
