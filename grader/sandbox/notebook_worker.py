@@ -489,11 +489,13 @@ class NotebookExecutor:
         raise ModuleLoadError(self._missing(name))
 
     def _missing(self, name: str) -> str:
+        defines = re.compile(rf"^[ \t]*(?:(?:async[ \t]+)?def[ \t]+|class[ \t]+){re.escape(name)}\b|"
+                             rf"^[ \t]*{re.escape(name)}[ \t]*(?::[^=]*)?=(?!=)", re.M)
+        sources = dict(self.cells)
         for run in self.runs:
-            source = dict(self.cells).get(run.cell, "")
-            if run.status == "syntax" and re.search(rf"^\s*(?:def|class)\s+{re.escape(name)}\b|^\s*{re.escape(name)}\s*=",
-                                                    source, re.M):
-                return f"{name} is defined in cell {run.cell}, which could not run: it has a {run.error}"
+            if run.status != "ok" and defines.search(sources.get(run.cell, "")):
+                what = {"syntax": "could not run: it has a", "not-run": "was not run:"}.get(run.status, "stopped with")
+                return f"{name} is defined in cell {run.cell}, which {what} {run.error}"
         return (f"your notebook does not define {name} (the grader looks for a def or class statement, or a variable, "
                 f"with exactly this name; keep the names the assignment gives)")
 

@@ -11,6 +11,7 @@ W = RNG.normal(size=D)
 B = np.array([0.4])
 Y = np.array([1, 0, 0, 1, 1, 0, 1], dtype=float)
 Q = np.array([0.9, 0.2, 0.5, 0.5, 0.7, 0.35, 0.05])   # two ties at 1/2: decided as class 1
+THETA = RNG.normal(size=(2, 3))
 
 
 @pytest.mark.check("logistic: values", points=1)
@@ -57,7 +58,7 @@ def test_backward_bias(student, reference, check_gradient):
 
 @pytest.mark.check("numeric_gradient: central differences", points=2)
 def test_numeric_gradient(student, reference):
-    args = {"theta": RNG.normal(size=(2, 3)), "eps": 1e-3}
+    args = {"theta": THETA, "eps": 1e-3}
     got = student.run("numeric_gradient", args)
     assert_close(got["gradient"], reference.run("numeric_gradient", args)["gradient"], "gradient", rtol=1e-7)
     if not got["theta_unchanged"]:
