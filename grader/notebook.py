@@ -28,6 +28,9 @@ rendering of the submitted notebook with an anchor per cell
     file = "backprop.ipynb"   # the notebook's name (default: the first [modules] entry + ".ipynb")
     cell_seconds = 30         # one cell's time limit
     total_seconds = 120       # the whole notebook's; later cells run for their definitions only
+
+    [notebook.depends]        # a function -> the graded functions it calls: a failed check of it then
+    train_logistic = ["forward", "backward"]   # names the failing dependency as the likely cause
 """
 from __future__ import annotations
 
@@ -71,14 +74,15 @@ class NotebookSettings:
     cell_seconds: float = 30.0
     total_seconds: float = 120.0
     start_seconds: float = 30.0    # interpreter start and imports, on top of the notebook's own time
+    depends: dict[str, list[str]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, assignment: Assignment) -> "NotebookSettings":
         table = dict(assignment.config.get("notebook", {}))
-        unknown = set(table) - {"file", "cell_seconds", "total_seconds", "start_seconds"}
-        if unknown:
+        known = {"file", "cell_seconds", "total_seconds", "start_seconds", "depends"}
+        if set(table) - known:
             raise AssignmentError(f"{assignment.root / 'assignment.toml'}: unknown key(s) in [notebook]: "
-                                  f"{', '.join(sorted(unknown))} (known: file, cell_seconds, total_seconds, start_seconds)")
+                                  f"{', '.join(sorted(set(table) - known))} (known: {', '.join(sorted(known))})")
         table.setdefault("file", f"{next(iter(assignment.modules))}.ipynb")
         return cls(**table)
 
@@ -355,6 +359,7 @@ class NotebookTrustedRunner(TrustedRunner):
         self.executor = NotebookExecutor(code_cells(notebook), module_name=f"nngrade_notebook_{uuid.uuid4().hex[:12]}",
                                          cell_context=lambda: threadpool_limits(limits=1))
         self.record = self.executor.run()
+        self.executor.restore(assignment.homes)
         self.import_errors = self.executor.failure_notes()
         if strict and self.import_errors:
             raise AssignmentError(f"the reference notebook {path} does not run cleanly: "
@@ -511,8 +516,10 @@ def _cell_of(name: str, definitions: dict[str, list[int]]) -> int | None:
     return cells[-1] if cells else None
 
 
-def annotate_results(results: dict, staged: StagedNotebook, student) -> None:
-    """Add the notebook's side of the results: where each failed function is defined, cell problems, notebook.html."""
+def annotate_results(results: dict, staged: StagedNotebook, student, assignment: Assignment) -> None:
+    """Add the notebook's side of the results: where each failed function is defined, which failing function
+    it depends on, cell problems, and ``notebook.html``."""
+    depends = NotebookSettings.of(assignment).depends
     record = getattr(student, "record", None) or {}
     definitions = record.get("definitions", {})
     extra = results["extra_data"]
@@ -531,10 +538,24 @@ def annotate_results(results: dict, staged: StagedNotebook, student) -> None:
         match = re.match(r"cell (\d+): (.*)", note)
         if match:
             infos.setdefault(int(match[1]), []).append(match[2])
+    def function_of(test: dict) -> str:
+        return test["tags"][0] if test.get("tags") else test["name"].split(":")[0].split(".")[0]
+
+    failed_by_function: dict[str, list[str]] = {}
     for test in results["tests"]:
-        function = test["tags"][0] if test.get("tags") else test["name"].split(":")[0].split(".")[0]
+        if test["status"] != "passed":
+            failed_by_function.setdefault(function_of(test), []).append(test["number"])
+    for test in results["tests"]:
+        function = function_of(test)
+        if test["status"] == "passed":
+            continue
+        for dependency in depends.get(function, []):
+            if failed_by_function.get(dependency):
+                numbers = ", ".join(failed_by_function[dependency])
+                test["output"] = (f"{test['output']}\n{function} uses your {dependency}, which fails its own "
+                                  f"check(s) {numbers}: fix that first, this check may then pass too").strip()
         cell = _cell_of(function, definitions)
-        if test["status"] == "passed" or cell is None:
+        if cell is None:
             continue
         info["checks"][test["number"]] = {"function": function, "cell": cell, "anchor": f"cell-{cell}"}
         where = f"{function} is defined in cell {cell} of your notebook (see {HTML_FILE}#cell-{cell})"

@@ -161,7 +161,7 @@ def grade(assignment: Assignment, submission: Path, public_only: bool = False, d
                               output_tail=output_tail, import_errors=getattr(student, "import_errors", {}),
                               grader_log=pytest_output if any(r.kind == "grader" for r in results) else "")
         if assignment.kind == "notebook":
-            notebook.annotate_results(built, staged, student)
+            notebook.annotate_results(built, staged, student, assignment)
         return built
     finally:
         if own_tmp:

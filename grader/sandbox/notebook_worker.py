@@ -26,7 +26,10 @@ Execution rules (the report and the assignment notebooks describe them):
   of that name that ran; later plain rebinding (``forward = None``,
   ``loss = loss(y, q)``) does not change what is graded. A name never defined
   by ``def``/``class`` (a lambda, a named result such as ``x_block``) resolves
-  to its value after the whole notebook ran.
+  to its value after the whole notebook ran. After the run, each graded name
+  is set back to its last definition in the notebook's namespace too, so that
+  graded functions calling each other (``train_logistic`` calling ``loss``)
+  see the graded definitions.
 - Cells are numbered by their position in the notebook, counting every cell
   (Markdown included) from 1, so "cell 7" is the seventh cell from the top.
 """
@@ -480,6 +483,12 @@ class NotebookExecutor:
             notes[f"cell {run.cell}"] = f"cell {run.cell} {what} {run.error}{tail}"
         return notes
 
+    def restore(self, names) -> None:
+        """Set each of ``names`` that a def/class statement made back to that object (see the module docstring)."""
+        for name in names:
+            if name in self._defined:
+                self.namespace[name] = self._defined[name]
+
     def resolve(self, name: str):
         """What a check grades under ``name`` (see the module docstring for the rule)."""
         if name in self._defined:
@@ -527,6 +536,7 @@ def init_notebook(worker, message: dict) -> dict:
     executor = NotebookExecutor(message["cells"], "__main__", message.get("cell_seconds"), message.get("total_seconds"),
                                 message.get("skip"), message.get("drop"), message.get("progress_path"))
     record = executor.run()
+    executor.restore(message["homes"])
     worker.modules = executor.sources
     worker.api = NotebookAPI(executor, set(message["homes"]))
     sys.stdout.flush()

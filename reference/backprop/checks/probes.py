@@ -27,14 +27,14 @@ def _central_difference(f, theta, eps):
     return grad
 
 
-def _eps(value):
-    """The difference step for a function computed in ``value``'s precision (a float32 loss needs a large one)."""
-    return 1e-6 if np.asarray(value).dtype == np.float64 else 1e-2
+def _single_precision(*values):
+    """Whether the student computes in less than double precision (then differences need a larger step)."""
+    return any(np.asarray(v).dtype != np.float64 for v in values)
 
 
-def _numeric_gradients(loss_of, params):
+def _numeric_gradients(loss_of, params, single):
     """{name: numeric gradient of loss_of(**params) with respect to that parameter}."""
-    eps = _eps(loss_of(**params))
+    eps = 1e-2 if single else 1e-6
     grads = {}
     for name, value in params.items():
         grads[name] = _number_if_single(_central_difference(lambda v: loss_of(**{**params, name: v}), value, eps))
@@ -63,15 +63,21 @@ def backward(api, y, q, x):
     return {"w": _array(w_grad), "b": _number_if_single(b_grad)}
 
 
+def _binary_single(api, w, b, x, y):
+    q = api.forward(w, b, x)
+    return _single_precision(q, api.loss(y, q))
+
+
 def binary_loss_gradient(api, w, b, x, y):
     """Numeric gradients of loss(y, forward(w, b, x)): the notebook's own loss and forward."""
-    return _numeric_gradients(lambda w, b: api.loss(y, api.forward(w, b, x)), {"w": w, "b": b})
+    return _numeric_gradients(lambda w, b: api.loss(y, api.forward(w, b, x)), {"w": w, "b": b},
+                              _binary_single(api, w, b, x, y))
 
 
 def binary_gradient_check(api, w, b, x, y):
     """The student's own gradient check: backward on their own forward, against their own loss."""
-    q = api.forward(w, b, x)
-    return {"analytic": backward(api, y, q, x), "numeric": binary_loss_gradient(api, w, b, x, y)}
+    return {"analytic": backward(api, y, api.forward(w, b, x), x), "numeric": binary_loss_gradient(api, w, b, x, y),
+            "single_precision": _binary_single(api, w, b, x, y)}
 
 
 def numeric_gradient(api, theta, eps):
@@ -108,13 +114,19 @@ def softmax_backward(api, Y, Q, x):
     return {"W": _array(W_grad), "b": _array(b_grad)}
 
 
+def _softmax_single(api, W, b, x, Y):
+    Q = api.softmax_forward(W, b, x)
+    return _single_precision(Q, api.softmax_loss(Y, Q))
+
+
 def softmax_loss_gradient(api, W, b, x, Y):
-    return _numeric_gradients(lambda W, b: api.softmax_loss(Y, api.softmax_forward(W, b, x)), {"W": W, "b": b})
+    return _numeric_gradients(lambda W, b: api.softmax_loss(Y, api.softmax_forward(W, b, x)), {"W": W, "b": b},
+                              _softmax_single(api, W, b, x, Y))
 
 
 def softmax_gradient_check(api, W, b, x, Y):
-    Q = api.softmax_forward(W, b, x)
-    return {"analytic": softmax_backward(api, Y, Q, x), "numeric": softmax_loss_gradient(api, W, b, x, Y)}
+    return {"analytic": softmax_backward(api, Y, api.softmax_forward(W, b, x), x),
+            "numeric": softmax_loss_gradient(api, W, b, x, Y), "single_precision": _softmax_single(api, W, b, x, Y)}
 
 
 def train_softmax(api, X_train, Y_train, X_test, epochs, rho):
@@ -133,15 +145,21 @@ def two_layer_backward(api, y, q, h, x, w2):
     return {"w2": _array(w2_grad), "b2": _number_if_single(b2_grad), "W1": _array(W1_grad), "b1": _array(b1_grad)}
 
 
+def _two_layer_single(api, W1, b1, w2, b2, x, y):
+    h, q = api.two_layer_forward(W1, b1, w2, b2, x)
+    return _single_precision(h, q, api.loss(y, q))
+
+
 def two_layer_loss_gradient(api, W1, b1, w2, b2, x, y):
     return _numeric_gradients(lambda W1, b1, w2, b2: api.loss(y, api.two_layer_forward(W1, b1, w2, b2, x)[1]),
-                              {"w2": w2, "b2": b2, "W1": W1, "b1": b1})
+                              {"w2": w2, "b2": b2, "W1": W1, "b1": b1}, _two_layer_single(api, W1, b1, w2, b2, x, y))
 
 
 def two_layer_gradient_check(api, W1, b1, w2, b2, x, y):
     h, q = api.two_layer_forward(W1, b1, w2, b2, x)
     return {"analytic": two_layer_backward(api, y, q, h, x, w2),
-            "numeric": two_layer_loss_gradient(api, W1, b1, w2, b2, x, y)}
+            "numeric": two_layer_loss_gradient(api, W1, b1, w2, b2, x, y),
+            "single_precision": _two_layer_single(api, W1, b1, w2, b2, x, y)}
 
 
 def train_two_layer(api, X_train, y_train, X_test, n_h, epochs, rho):
