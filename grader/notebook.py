@@ -151,7 +151,7 @@ def notebook_language(notebook: nbformat.NotebookNode) -> tuple[str, str]:
     """(language, kernel display name) from the notebook's metadata ('' when it does not say)."""
     spec = notebook.metadata.get("kernelspec") or {}
     info = notebook.metadata.get("language_info") or {}
-    language = str(spec.get("language") or info.get("name") or "").lower()
+    language = str(spec.get("language") or info.get("name") or "")
     return language, str(spec.get("display_name") or spec.get("name") or language)
 
 
@@ -239,9 +239,9 @@ def stage(submission: Path, assignment: Assignment, into: Path) -> StagedNoteboo
         staged.fatal = str(exc)
         return staged
     language, kernel = notebook_language(staged.notebook)
-    if language and language not in PYTHON_LANGUAGES:
-        staged.fatal = (f"{staged.path} is a {language} notebook (kernel '{kernel}'); this assignment is graded in "
-                        "Python 3: do it in a Python 3 notebook (the one you were given)")
+    if language and language.lower() not in PYTHON_LANGUAGES:
+        staged.fatal = (f"{staged.path} is a notebook for {language} (kernel '{kernel}'); this assignment is graded "
+                        "in Python 3: do it in a Python 3 notebook (the one you were given)")
         return staged
     staged.cells = [c for c in code_cells(staged.notebook) if c["source"].strip()]
     if not staged.cells:
