@@ -44,15 +44,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
-from threadpoolctl import threadpool_limits
 from nbformat.v4.rwbase import rejoin_lines
+from threadpoolctl import threadpool_limits
 
 from grader.assignment import Assignment, AssignmentError
 from grader.load import Staged, _copy_tree, _extract_zip, _skipped
 from grader.probing import TrustedRunner, load_probes, probe_key
 from grader.sandbox import wire
 from grader.sandbox.client import ProbeFailure, SandboxClient, StagedCode
-from grader.sandbox.notebook_worker import NotebookAPI, NotebookExecutor, to_python
+from grader.sandbox.notebook_worker import NotebookAPI, NotebookExecutor, cell_problem, to_python
 
 NOTEBOOK_MAX_BYTES = 64 * 1024 * 1024
 CODE_MAX_BYTES = 5 * 1024 * 1024
@@ -357,7 +357,7 @@ class NotebookTrustedRunner(TrustedRunner):
             raise AssignmentError(str(exc)) from None
         # Entered per cell, so that libraries an earlier cell loaded (torch's thread pool) are limited too.
         self.executor = NotebookExecutor(code_cells(notebook), module_name=f"nngrade_notebook_{uuid.uuid4().hex[:12]}",
-                                         cell_context=lambda: threadpool_limits(limits=1))
+                                         cell_context=lambda: threadpool_limits(limits=1), watch=assignment.homes)
         self.record = self.executor.run()
         self.executor.restore(assignment.homes)
         self.import_errors = self.executor.failure_notes()
@@ -511,9 +511,10 @@ def render_html(notebook: nbformat.NotebookNode, cell_problems: dict[int, list[s
     return body
 
 
-def _cell_of(name: str, definitions: dict[str, list[int]]) -> int | None:
-    cells = definitions.get(name)
-    return cells[-1] if cells else None
+def _cell_of(name: str, record: dict) -> tuple[int | None, list[int]]:
+    """(the cell that made what ``name`` grades, every cell with a def/class of it) from a run's record."""
+    cells = record.get("definitions", {}).get(name, [])
+    return (cells[-1] if cells else record.get("assigned", {}).get(name)), cells
 
 
 def annotate_results(results: dict, staged: StagedNotebook, student, assignment: Assignment) -> None:
@@ -522,22 +523,23 @@ def annotate_results(results: dict, staged: StagedNotebook, student, assignment:
     depends = NotebookSettings.of(assignment).depends
     record = getattr(student, "record", None) or {}
     definitions = record.get("definitions", {})
-    extra = results["extra_data"]
+    failed_cells = [c for c in record.get("cells", []) if c["status"] != "ok"]
     info = {"file": staged.path, "html": None, "cells": len(staged.notebook.cells) if staged.notebook else 0,
             "code_cells": len(staged.cells), "seconds": record.get("seconds"), "fatal": staged.fatal,
             "failed_cells": [{k: c[k] for k in ("cell", "status", "error", "seconds", "definitions_only")}
-                             for c in record.get("cells", []) if c["status"] != "ok"],
-            "definitions": {name: cells[-1] for name, cells in sorted(definitions.items())},
+                             for c in failed_cells],
+            "definitions": {**record.get("assigned", {}), **{name: cells[-1] for name, cells in definitions.items()}},
             "redefinitions": {name: cells for name, cells in sorted(definitions.items()) if len(cells) > 1},
             "notes": list(record.get("notes", [])), "checks": {}}
     problems: dict[int, list[str]] = {}
     infos: dict[int, list[str]] = {}
-    for failed in info["failed_cells"]:
-        problems.setdefault(failed["cell"], []).append(f"When graded, this cell {failed['status']}: {failed['error']}")
+    for failed in failed_cells:
+        problems.setdefault(failed["cell"], []).append(f"When graded, {cell_problem(failed)}")
     for note in info["notes"]:
         match = re.match(r"cell (\d+): (.*)", note)
         if match:
             infos.setdefault(int(match[1]), []).append(match[2])
+
     def function_of(test: dict) -> str:
         return test["tags"][0] if test.get("tags") else test["name"].split(":")[0].split(".")[0]
 
@@ -554,17 +556,17 @@ def annotate_results(results: dict, staged: StagedNotebook, student, assignment:
                 numbers = ", ".join(failed_by_function[dependency])
                 test["output"] = (f"{test['output']}\n{function} uses your {dependency}, which fails its own "
                                   f"check(s) {numbers}: fix that first, this check may then pass too").strip()
-        cell = _cell_of(function, definitions)
+        cell, all_cells = _cell_of(function, record)
         if cell is None:
             continue
         info["checks"][test["number"]] = {"function": function, "cell": cell, "anchor": f"cell-{cell}"}
         where = f"{function} is defined in cell {cell} of your notebook (see {HTML_FILE}#cell-{cell})"
-        if len(definitions[function]) > 1:
-            cells = ", ".join(str(c) for c in definitions[function])
-            where += f"; it is defined {len(definitions[function])} times (cells {cells}) and the last one is graded"
+        if len(all_cells) > 1:
+            where += (f"; it is defined {len(all_cells)} times (cells {', '.join(map(str, all_cells))}) and the last "
+                      "one is graded")
         test["output"] = f"{test['output']}\n{where}".strip()
         problems.setdefault(cell, []).append(f"Check {test['number']} failed: {test['name']}")
-    notes = extra.setdefault("notes", [])
+    notes = results["extra_data"].setdefault("notes", [])
     for note in info["notes"]:
         if note not in notes:
             notes.append(note)
@@ -572,6 +574,9 @@ def annotate_results(results: dict, staged: StagedNotebook, student, assignment:
     if staged.notebook is not None:
         from grader.report import ATTACHMENTS
 
-        results[ATTACHMENTS] = {HTML_FILE: render_html(staged.notebook, problems, infos)}
-        info["html"] = HTML_FILE
-    extra["notebook"] = info
+        try:
+            results[ATTACHMENTS] = {HTML_FILE: render_html(staged.notebook, problems, infos)}
+            info["html"] = HTML_FILE
+        except Exception as exc:  # noqa: BLE001 (nbconvert on a damaged notebook; the grade stands without it)
+            info["html_error"] = f"{type(exc).__name__}: {exc}"[:500]
+    results["extra_data"]["notebook"] = info

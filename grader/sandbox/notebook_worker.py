@@ -307,7 +307,8 @@ class NotebookExecutor:
 
     def __init__(self, cells: list[dict], module_name: str = "__main__", cell_seconds: float | None = None,
                  total_seconds: float | None = None, skip: dict[int, str] | None = None,
-                 drop: dict[int, str] | None = None, progress_path: str | None = None, cell_context=None):
+                 drop: dict[int, str] | None = None, progress_path: str | None = None, cell_context=None,
+                 watch=()):
         self.cells = [(int(c["cell"]), str(c["source"])) for c in cells]
         self.cell_seconds, self.total_seconds = cell_seconds, total_seconds
         # Cells that stopped an earlier worker: ``skip`` ones run for their definitions only, ``drop`` ones not at all.
@@ -319,6 +320,8 @@ class NotebookExecutor:
         self.namespace = self.module.__dict__
         self.namespace.update({RECORDER: self._record, "get_ipython": self._get_ipython, "display": _display})
         self.definitions: dict[str, list[int]] = {}   # name -> cells whose def/class statement of it ran, in order
+        self.watch = list(watch)                       # graded names: which cell last assigned each is recorded
+        self.assigned: dict[str, int] = {}
         self._defined: dict[str, object] = {}          # name -> object made by the last such statement
         self.runs: list[CellRun] = []
         self.notes: list[str] = []
@@ -414,6 +417,7 @@ class NotebookExecutor:
             run.status, run.error = "syntax", f"the cell could not be read ({type(exc).__name__}: {exc})"[:ERROR_CHARS]
             return run
         output = _TailBuffer()
+        before = {name: id(self.namespace.get(name)) for name in self.watch}
         started = time.perf_counter()
         stdout, stderr = sys.stdout, sys.stderr
         index, definitions_only = 0, run.definitions_only
@@ -449,10 +453,16 @@ class NotebookExecutor:
         finally:
             sys.stdout, sys.stderr = stdout, stderr
             self._close_figures()
+            self._note_assignments(cell, before)
         run.seconds = time.perf_counter() - started
         run.definitions_only = definitions_only and index > 0
         run.output_tail = output.text if run.status != "ok" else ""
         return run
+
+    def _note_assignments(self, cell: int, before: dict[str, int]) -> None:
+        for name, identity in before.items():
+            if name in self.namespace and id(self.namespace[name]) != identity:
+                self.assigned[name] = cell
 
     @staticmethod
     def _close_figures() -> None:
@@ -468,20 +478,14 @@ class NotebookExecutor:
         return {
             "cells": [r.as_dict() for r in self.runs],
             "definitions": {name: list(cells) for name, cells in self.definitions.items()},
+            "assigned": dict(self.assigned),
             "notes": list(self.notes),
             "seconds": round(seconds, 3),
         }
 
     def failure_notes(self) -> dict[str, str]:
         """{"cell 7": student-facing line} for every cell that did not run cleanly."""
-        notes = {}
-        for run in self.runs:
-            if run.status == "ok":
-                continue
-            what = {"error": "raised", "timeout": "was stopped:", "syntax": "has a", "not-run": "was not run:"}[run.status]
-            tail = "; the rest of the notebook still ran" if run.status in ("error", "timeout") else ""
-            notes[f"cell {run.cell}"] = f"cell {run.cell} {what} {run.error}{tail}"
-        return notes
+        return {f"cell {run.cell}": cell_problem(run.as_dict()) for run in self.runs if run.status != "ok"}
 
     def restore(self, names) -> None:
         """Set each of ``names`` that a def/class statement made back to that object (see the module docstring)."""
@@ -509,6 +513,13 @@ class NotebookExecutor:
                 f"with exactly this name; keep the names the assignment gives)")
 
 
+def cell_problem(run: dict) -> str:
+    """``cell 7 raised NameError: … (line 3); the rest of the notebook still ran``, from a cell's record."""
+    what = {"error": "raised", "timeout": "was stopped:", "syntax": "has a", "not-run": "was not run:"}[run["status"]]
+    tail = "; the rest of the notebook still ran" if run["status"] in ("error", "timeout") else ""
+    return f"cell {run['cell']} {what} {run['error']}{tail}"
+
+
 class NotebookAPI:
     """What a probe sees for a notebook: ``api.forward`` is the notebook's ``forward`` (by the rule above)."""
 
@@ -534,7 +545,8 @@ def init_notebook(worker, message: dict) -> dict:
     exec(compile(message["probes_source"], "<probes>", "exec"), probes)
     worker.probes = {k: v for k, v in probes.items() if isinstance(v, types.FunctionType) and not k.startswith("_")}
     executor = NotebookExecutor(message["cells"], "__main__", message.get("cell_seconds"), message.get("total_seconds"),
-                                message.get("skip"), message.get("drop"), message.get("progress_path"))
+                                message.get("skip"), message.get("drop"), message.get("progress_path"),
+                                watch=message["homes"])
     record = executor.run()
     executor.restore(message["homes"])
     worker.modules = executor.sources
