@@ -24,6 +24,8 @@ from grader.sandbox.notebook_worker import NotebookExecutor, to_python
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
+#: slow tests run only when asked for (``-m slow``), whatever the suite's default options
+only_when_asked = pytest.mark.skipif("'slow' not in config.getoption('markexpr')", reason="slow: run with -m slow")
 
 
 def run_cells(*sources: str, **options) -> NotebookExecutor:
@@ -236,6 +238,7 @@ def test_hangs_crashes_warnings_and_rebinding_cost_only_their_own_checks(backpro
 
 # -- torch_basics (slow: torch in the worker and in the harness) ---------------------------------------------
 @pytest.mark.slow
+@only_when_asked
 def test_torch_basics_reference_and_samples():
     torch_basics = assignments.load("torch_basics")
     reference = grade(torch_basics, reference_notebook(torch_basics))
@@ -248,6 +251,7 @@ def test_torch_basics_reference_and_samples():
 
 
 @pytest.mark.slow
+@only_when_asked
 @pytest.mark.parametrize("name", ["backprop", "torch_basics"])
 def test_validate(name):
     from grader.validate import validate
