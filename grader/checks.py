@@ -52,7 +52,7 @@ def _pattern(got: np.ndarray, want: np.ndarray, rtol: float, atol: float) -> str
         return None
     if got.ndim == 2 and got.shape == want.T.shape and got.shape != want.shape and np.allclose(got, want.T, rtol, atol):
         return "it equals the transpose of the expected value"
-    if got.shape != want.shape:
+    if got.shape != want.shape or "b" in (got.dtype.kind, want.dtype.kind):  # booleans have no sign or scale
         return None
     if np.allclose(got, -want, rtol, atol) and np.abs(want).max(initial=0) > atol:
         return "it has the opposite sign of the expected value"

@@ -16,7 +16,9 @@ the mistake. ``reference/NAME/mistakes.toml``::
     find = "weights_error = self.input.T @ output_error"
     replace = "weights_error = (output_error.T @ self.input).T * 0 + output_error.T.sum()"
 
-Each ``find`` must occur exactly once in the reference file.
+Each ``find`` must occur exactly once in the reference file. For a notebook
+(``file = "backprop.ipynb"``) the edit applies to the text of its code cells,
+and the mutant is a notebook submission.
 """
 from __future__ import annotations
 
@@ -79,12 +81,17 @@ class Catalogue:
     def mutated_sources(self, mistake: Mistake) -> dict[str, str]:
         """{file name: mutated source} for the files the mistake edits (plus untouched ones)."""
         solution = self.assignment.solution_dir
-        sources = {p.name: p.read_text(encoding="utf-8") for p in solution.glob("*.py")}
+        sources = {p.name: p.read_text(encoding="utf-8") for p in [*solution.glob("*.py"), *solution.glob("*.ipynb")]}
         for edit in mistake.edits:
             name = edit["file"]
             text = sources.get(name)
             if text is None:
                 raise AssignmentError(f"mistake {mistake.id}: the reference has no {name}")
+            if name.endswith(".ipynb"):  # the edit applies to the notebook's code cells
+                from grader.notebook import replace_in_code_cells
+
+                sources[name] = replace_in_code_cells(text, edit["find"], edit["replace"], f"mistake {mistake.id}")
+                continue
             count = text.count(edit["find"])
             if count != 1:
                 raise AssignmentError(f"mistake {mistake.id}: {edit['find']!r} occurs {count} times in {name} "
@@ -105,6 +112,12 @@ class Catalogue:
             if self._tmp is None:
                 self._tmp = tempfile.TemporaryDirectory(prefix="nngrade-mutants-")
             folder = self.write_mutant(mistake, Path(self._tmp.name) / mistake.id)
+            if self.assignment.kind == "notebook":
+                from grader.notebook import NotebookSettings, NotebookTrustedRunner
+
+                notebook = folder / NotebookSettings.of(self.assignment).file
+                self._runners[mistake.id] = NotebookTrustedRunner(notebook, self.assignment, strict=False)
+                return self._runners[mistake.id]
             files = {m: folder / f"{m}.py" for m in self.assignment.modules}
             self._runners[mistake.id] = TrustedRunner(self.assignment.package, files, self.assignment.homes,
                                                       self.assignment.probes_source())

@@ -11,6 +11,10 @@ becomes, in the student's file::
         # TODO: compute the output: input @ weights + biases
         raise NotImplementedError("DenseLayer.forward_propagation: compute the output: ...")
 
+Notebooks (``.ipynb``) in the solution folder are released by
+:func:`grader.notebook.release_notebook`: the same regions in code cells, plus
+``# <FILL IN>`` one-line blanks, ``instructor``-tagged cells left out, outputs cleared.
+
 The bundle holds the skeleton package, the public checks (a check file with a
 ``hidden`` marker anywhere stays behind), the probes, the reference's recorded
 answers to the public checks (``checks/expected.json``) and the mistake titles.
@@ -49,8 +53,11 @@ def _enclosing(lines: list[str], index: int, indent: str) -> str:
     return func or "this part"
 
 
-def strip_solutions(source: str, filename: str = "<source>") -> str:
-    """Replace every ``# <SOL>`` … ``# </SOL>`` region with a TODO that raises NotImplementedError."""
+def strip_solutions(source: str, filename: str = "<source>", check_syntax: bool = True) -> str:
+    """Replace every ``# <SOL>`` … ``# </SOL>`` region with a TODO that raises NotImplementedError.
+
+    ``check_syntax=False`` leaves the check to the caller (a notebook cell may hold ``%magic`` lines).
+    """
     lines = source.splitlines()
     out: list[str] = []
     index = 0
@@ -76,6 +83,8 @@ def strip_solutions(source: str, filename: str = "<source>") -> str:
         out.append(f"{indent}raise NotImplementedError({f'{where}: {text}'!r})")
         index += 1
     result = "\n".join(out) + ("\n" if source.endswith("\n") else "")
+    if not check_syntax:
+        return result
     try:
         ast.parse(result, filename)
     except SyntaxError as exc:
@@ -130,6 +139,10 @@ def release(assignment: Assignment, out: Path) -> Path:
     for path in sorted(assignment.solution_dir.glob("*.py")):
         text = path.read_text(encoding="utf-8")
         (package / path.name).write_text(strip_solutions(text, str(path)), encoding="utf-8")
+    for path in sorted(assignment.solution_dir.glob("*.ipynb")):
+        from grader.notebook import release_notebook
+
+        (package / path.name).write_text(release_notebook(path), encoding="utf-8")
     checks = staging / "checks"
     checks.mkdir()
     for path in sorted(assignment.checks_dir.glob("*.py")):

@@ -268,8 +268,16 @@ def write_report_files(results: dict, out: Path, instructor: bool = False) -> No
         (out / INSTRUCTOR_REPORT).write_text(render_html(results, student_view=False), encoding="utf-8")
 
 
+#: results key for files written next to the report and kept out of results.json (``{"notebook.html": text}``)
+ATTACHMENTS = "_attachments"
+
+
 def write_reports(results: dict, out: Path) -> None:
-    """results.json, report.md and report.html for one graded submission."""
+    """results.json, report.md and report.html for one graded submission, plus any attachments."""
     out.mkdir(parents=True, exist_ok=True)
+    attachments = results.get(ATTACHMENTS) or {}
+    results = {key: value for key, value in results.items() if key != ATTACHMENTS}
+    for name, text in attachments.items():
+        (out / Path(name).name).write_text(text, encoding="utf-8")
     write_json_atomic(out / "results.json", results)
     write_report_files(results, out)

@@ -66,7 +66,13 @@ class GradingSession:
         root = next(p for p in Path(test_path).resolve().parents if (p / "assignment.toml").exists())
         assignment = Assignment.from_dir(root)
         reference = _reference_runner(assignment)
-        if assignment.has_reference:
+        if assignment.has_reference and assignment.kind == "notebook":
+            from grader import notebook
+
+            workdir = Path(tempfile.mkdtemp(prefix="nngrade-self-"))
+            staged = notebook.stage(notebook.reference_notebook(assignment), assignment, workdir)
+            student = notebook.NotebookSandboxClient(staged, assignment, workdir)
+        elif assignment.has_reference:
             workdir = Path(tempfile.mkdtemp(prefix="nngrade-self-"))
             shutil.copytree(assignment.solution_dir, workdir / "work")
             code = StagedCode(workdir / "work", {m: f"{m}.py" for m in assignment.modules})
@@ -80,6 +86,10 @@ class GradingSession:
 
 
 def _reference_runner(assignment: Assignment):
+    if assignment.has_reference and assignment.kind == "notebook":
+        from grader.notebook import NotebookTrustedRunner, reference_notebook
+
+        return NotebookTrustedRunner(reference_notebook(assignment), assignment)
     if assignment.has_reference:
         return TrustedRunner(assignment.package, assignment.solution_files(), assignment.homes,
                              assignment.probes_source())
@@ -133,11 +143,18 @@ def grade(assignment: Assignment, submission: Path, public_only: bool = False, d
     own_tmp = workdir is None
     tmp = Path(tempfile.mkdtemp(prefix="nngrade-")) if own_tmp else Path(workdir)
     try:
-        staged = stage(Path(submission), list(assignment.modules), tmp)
+        if assignment.kind == "notebook":
+            from grader import notebook
+
+            staged = notebook.stage(Path(submission), assignment, tmp)
+        else:
+            staged = stage(Path(submission), list(assignment.modules), tmp)
         staged_at = time.perf_counter()
         reference = reference or reference_for(assignment)
         if staged.fatal:
             student = _FatalRunner(staged.fatal)
+        elif assignment.kind == "notebook":
+            student = notebook.NotebookSandboxClient(staged, assignment, output_dir=tmp)
         else:
             student = SandboxClient(staged.code, assignment.package, assignment.homes, assignment.probes_source(),
                                     assignment.limits, output_dir=tmp, preload=assignment.preload)
@@ -154,11 +171,13 @@ def grade(assignment: Assignment, submission: Path, public_only: bool = False, d
                    "staging_seconds": round(staged_at - started, 3),
                    "checks_seconds": round(sum(r.seconds for r in results), 3),
                    "worker_starts": getattr(student, "starts", 0)}
-        results_json = build_results(assignment, results, staged, timings, catalogue or Catalogue(assignment),
-                                     output_tail=output_tail, import_errors=getattr(student, "import_errors", {}),
-                                     grader_log=pytest_output if any(r.kind == "grader" for r in results) else "")
-        results_json["extra_data"]["sandbox"] = getattr(student, "sandbox", None) or {}
-        return results_json
+        built = build_results(assignment, results, staged, timings, catalogue or Catalogue(assignment),
+                              output_tail=output_tail, import_errors=getattr(student, "import_errors", {}),
+                              grader_log=pytest_output if any(r.kind == "grader" for r in results) else "")
+        built["extra_data"]["sandbox"] = getattr(student, "sandbox", None) or {}
+        if assignment.kind == "notebook":
+            notebook.annotate_results(built, staged, student, assignment)
+        return built
     finally:
         if own_tmp:
             shutil.rmtree(tmp, ignore_errors=True)

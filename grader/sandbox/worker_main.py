@@ -136,6 +136,10 @@ class Worker:
         self.probes: dict[str, types.FunctionType] = {}
 
     def handle_init(self, message: dict) -> dict:
+        if message.get("kind") == "notebook":  # a notebook's cells instead of module files
+            from grader.sandbox.notebook_worker import init_notebook
+
+            return init_notebook(self, message)
         import numpy as np  # noqa: F401  (imported before student code, with thread limits in place)
 
         workdir = Path.cwd()
