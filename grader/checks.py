@@ -48,6 +48,8 @@ def _tolerances(got: np.ndarray, rtol: float, atol: float) -> tuple[float, float
 
 def _pattern(got: np.ndarray, want: np.ndarray, rtol: float, atol: float) -> str | None:
     """A plain-words description of how ``got`` relates to ``want``, when a simple one fits."""
+    if got.dtype.kind == "b" or want.dtype.kind == "b":  # flags: no transpose, sign or scale to describe
+        return None
     if got.ndim == 2 and got.shape == want.T.shape and got.shape != want.shape and np.allclose(got, want.T, rtol, atol):
         return "it equals the transpose of the expected value"
     if got.shape != want.shape:

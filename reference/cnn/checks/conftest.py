@@ -7,6 +7,7 @@ accuracy is computed here.
 """
 import numpy as np
 import pytest
+import torch
 
 from grader import plugin
 from grader.checks import fail
@@ -18,6 +19,11 @@ PIPELINE = ("CNN", "prepare_images", "make_loaders", "get_device", "train_epoch"
             "regularization_penalty")
 #: Seconds added to the training budget for the worker to start and import torch.
 STARTUP_SECONDS = 30
+
+# The reference and the mutants run their (tiny) probes in this process. Like the
+# workers, they run single-threaded: on a busy machine a thread pool makes each
+# small backward pass some 20 times slower, and several graders may share the cores.
+torch.set_num_threads(1)
 
 
 def _failed_dependencies() -> list[str]:
