@@ -12,6 +12,7 @@ import copy
 import dataclasses
 import gzip
 import importlib.util
+import os
 import struct
 import sys
 import time
@@ -24,6 +25,7 @@ torch = pytest.importorskip("torch")
 
 from grader import assignment as assignments  # noqa: E402
 from grader import datasets  # noqa: E402
+from grader.load import stage  # noqa: E402
 from grader.mistakes import Catalogue  # noqa: E402
 from grader.probing import TrustedRunner  # noqa: E402
 from grader.release import release  # noqa: E402
@@ -225,6 +227,43 @@ def test_every_catalogued_mistake_is_caught_and_named(mistake_id, catalogue):
 
 
 # ---------------------------------------------------------------------------
+# the sample submissions (hand-written student code), graded in this process
+# ---------------------------------------------------------------------------
+
+SAMPLES = Path(__file__).resolve().parents[1] / "samples" / "cnn"
+SAMPLE_MISTAKES = {
+    "alice": set(),
+    "bob.py": {"zero-grad-missing", "evaluate-without-eval-mode", "training-shuffle-off"},
+    "carol": {"flatten-size-hard-coded", "early-stopping-keeps-last", "checkpoint-optimizer-not-restored"},
+    "erin": set(),
+}
+
+
+def _sample_runner(name, tmp_path):
+    staged = stage(SAMPLES / name, list(ASSIGNMENT.modules), tmp_path)
+    assert staged.fatal is None and sorted(staged.code.files) == sorted(ASSIGNMENT.modules), staged.notes
+    files = {module: staged.code.workdir / rel for module, rel in staged.code.files.items()}
+    return TrustedRunner(ASSIGNMENT.package, files, ASSIGNMENT.homes, ASSIGNMENT.probes_source())
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLE_MISTAKES))
+def test_sample_submissions_get_their_verdicts(name, catalogue, tmp_path):
+    results = _grade_in_process(_sample_runner(name, tmp_path), catalogue)
+    named = {m for r in results for m in r.misconceptions}
+    assert named == SAMPLE_MISTAKES[name], [(r.name, r.message) for r in results if not r.passed]
+    failed = [r for r in results if not r.passed]
+    if name == "alice":
+        assert not failed, [(r.name, r.message) for r in failed]
+    if name == "erin":
+        passed = {r.cls for r in results if r.passed}
+        assert passed == {"conv_output_size", "CNN"}
+        assert all("NotImplementedError" in r.message for r in failed), [r.message for r in failed]
+    for mistake in SAMPLE_MISTAKES[name]:
+        cls = catalogue.get(mistake).cls
+        assert any(mistake in r.misconceptions and r.cls == cls for r in failed), mistake
+
+
+# ---------------------------------------------------------------------------
 # the accuracy check: the worker never sees the test labels; the harness scores
 # ---------------------------------------------------------------------------
 
@@ -265,6 +304,7 @@ def test_accuracy_check_trains_in_the_worker_and_scores_in_the_harness():
     assert result.passed, result.message + output[-2000:]
     probe, kwargs, timeout = spy.sent[0]
     assert probe == "train_and_predict" and timeout >= 90
+    assert kwargs["harness_pid"] == os.getpid()  # run here, the probe keeps to the CPU
     assert len(kwargs["test_images"]) == len(data.y_test)
     for name, value in kwargs.items():  # no argument carries the test labels
         assert not (isinstance(value, np.ndarray) and value.shape == data.y_test.shape
@@ -301,3 +341,13 @@ def test_reference_full_marks_and_skeleton_nothing(tmp_path):
     bundle = release(ASSIGNMENT, tmp_path / "bundle")
     skeleton = grade(ASSIGNMENT, bundle / "cnn", diagnose=False)
     assert skeleton["score"] <= 0.05 * skeleton["extra_data"]["max_score"]
+
+
+@pytest.mark.slow
+def test_samples_through_the_sandbox():
+    alice = grade(ASSIGNMENT, SAMPLES / "alice")
+    assert alice["score"] == alice["extra_data"]["max_score"], [t["output"] for t in alice["tests"] if t["score"] == 0]
+    carol = grade(ASSIGNMENT, SAMPLES / "carol")
+    digits = next(t for t in carol["tests"] if t["name"].startswith("CNN on digits"))
+    assert digits["status"] == "failed" and "Likely cause" in digits["output"] and "CNN.__init__" in digits["output"]
+    assert {m["id"] for m in carol["extra_data"]["misconceptions"]} == SAMPLE_MISTAKES["carol"]

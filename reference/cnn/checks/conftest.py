@@ -5,6 +5,8 @@ sandbox on a data set of :mod:`grader.datasets`; the worker gets the training
 images and labels and the test *images*; the test labels stay here, and the
 accuracy is computed here.
 """
+import os
+
 import numpy as np
 import pytest
 import torch
@@ -13,6 +15,7 @@ from grader import plugin
 from grader.checks import fail
 from grader.datasets import DatasetError, load
 from grader.plugin import *  # noqa: F401,F403
+from grader.sandbox.client import ProbeFailure
 
 #: The parts the accuracy checks run; a failure in one of them is the likely cause of a low accuracy.
 PIPELINE = ("CNN", "prepare_images", "make_loaders", "get_device", "train_epoch", "evaluate", "predict", "fit",
@@ -26,11 +29,11 @@ STARTUP_SECONDS = 30
 torch.set_num_threads(1)
 
 
-def _failed_dependencies() -> list[str]:
+def _likely_cause() -> str:
+    """The failed checks of the parts the pipeline runs, as a line for the report (or '')."""
     session = plugin.ACTIVE
-    if session is None:
-        return []
-    return [r.name for r in session.results.values() if not r.passed and r.cls in PIPELINE]
+    failed = [] if session is None else [r.name for r in session.results.values() if not r.passed and r.cls in PIPELINE]
+    return ("\nLikely cause, failing above: " + "; ".join(failed)) if failed else ""
 
 
 @pytest.fixture
@@ -49,11 +52,15 @@ def accuracy_check(student, thresholds, assignment, artifacts):
         model = {"in_channels": channels, "image_size": height, "n_classes": data.n_classes, **recipe["model"]}
         budgets = {"cpu": dict(recipe["cpu"]), "gpu": dict(recipe["gpu"])}
         timeout = max(b["seconds"] for b in budgets.values()) + STARTUP_SECONDS
-        answer = student.run("train_and_predict", {
+        arguments = {
             "train_images": x_train, "train_labels": y_train, "val_images": x_val, "val_labels": y_val,
             "test_images": data.x_test, "max_value": data.max_value, "model": model,
             "batch_size": recipe["batch_size"], "learning_rate": recipe["learning_rate"],
-            "patience": recipe["patience"], "budgets": budgets, "seed": 0}, timeout=timeout)
+            "patience": recipe["patience"], "budgets": budgets, "seed": 0, "harness_pid": os.getpid()}
+        try:
+            answer = student.run("train_and_predict", arguments, timeout=timeout)
+        except ProbeFailure as failure:
+            raise ProbeFailure(failure.kind, failure.message + _likely_cause(), failure.error) from None
         predictions = np.asarray(answer["predictions"])
         threshold = float(recipe["accuracy"])
         history = answer.get("history", {})
@@ -68,8 +75,7 @@ def accuracy_check(student, thresholds, assignment, artifacts):
         where = (f"trained for {artifacts['epochs_run']} of at most {answer['epochs_allowed']} epochs on "
                  f"{answer['device']} in {answer['seconds']:.1f} s")
         if accuracy < threshold:
-            causes = _failed_dependencies()
-            hint = ("\nLikely cause, failing above: " + "; ".join(causes)) if causes else (
+            hint = _likely_cause() or (
                 "\nEvery part passed its own checks: look at the learning curves (is the loss going down?).")
             fail(f"test accuracy {accuracy:.3f} on {len(data.y_test)} held-out images is below {threshold:.3f} "
                  f"({where}){hint}")

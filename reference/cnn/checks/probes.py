@@ -98,7 +98,7 @@ def cnn_structure(api, configs, batch):
         flat = getattr(model, "flat_features", None)
         answer = {"flat_features": int(flat) if isinstance(flat, (int, np.integer)) else repr(flat)[:100],
                   "parameters": int(sum(p.numel() for p in model.parameters())),
-                  "shapes": str(sorted(list(p.shape) for p in model.parameters()))}
+                  "shapes": sorted(list(p.shape) for p in model.parameters())}
         size = config.get("image_size", 28)
         x = torch.rand(batch, config.get("in_channels", 1), size, size)
         model.eval()
@@ -177,21 +177,30 @@ def loaders(api, n_train, n_val, image_shape, batch_size, seed):
     return {"train": first, "train_again": second, "reshuffled": first_order != second_order, "val": val}
 
 
+class _CudaLooks:
+    """Within the block, torch reports CUDA as available or not, without touching a GPU."""
+
+    def __init__(self, available):
+        self.available = available
+
+    def __enter__(self):
+        self.saved = torch.cuda.is_available, torch.cuda.device_count
+        torch.cuda.is_available = lambda: self.available
+        torch.cuda.device_count = lambda: 1 if self.available else 0
+
+    def __exit__(self, *exc):
+        torch.cuda.is_available, torch.cuda.device_count = self.saved
+
+
 def device_choice(api):
     """get_device() with CUDA made to look available, then unavailable (no GPU is touched)."""
-    real_available, real_count = torch.cuda.is_available, torch.cuda.device_count
     answers = {}
-    try:
-        for label, available in (("with_gpu", True), ("without_gpu", False)):
-            torch.cuda.is_available = lambda available=available: available
-            torch.cuda.device_count = lambda available=available: 1 if available else 0
+    for label, available in (("with_gpu", True), ("without_gpu", False)):
+        with _CudaLooks(available):
             try:
-                device = api.get_device()
-                answers[label] = torch.device(device).type
+                answers[label] = torch.device(api.get_device()).type
             except Exception as exc:
                 answers[label] = "error " + _describe_error(exc)
-    finally:
-        torch.cuda.is_available, torch.cuda.device_count = real_available, real_count
     return answers
 
 
@@ -458,8 +467,8 @@ def train_epoch_updates(api, images, labels, batch_size, learning_rate, epochs, 
         value = api.train_epoch(model, loader, nn.CrossEntropyLoss(), optimizer, torch.device(_CPU),
                                 l1_lambda=l1_lambda, l2_lambda=l2_lambda)
         losses.append(_as_plain(value))
-    weights = [p.detach().numpy().astype(np.float64) for p in model.parameters()]
-    return {"losses": losses, "weights": weights}
+    hidden, output = (p.detach().numpy().astype(np.float64) for p in model.parameters())
+    return {"losses": losses, "weights": {"hidden layer": hidden, "output layer": output}}
 
 
 def penalty(api, conv_weight, conv_bias, linear_weight, linear_bias, l1_lambda, l2_lambda):
@@ -670,8 +679,22 @@ def checkpoint_loaded(api, epoch, seed):
 # ---------------------------------------------------------------------------
 
 def train_and_predict(api, train_images, train_labels, val_images, val_labels, test_images, max_value, model,
-                      batch_size, learning_rate, patience, budgets, seed):
-    """Train the student's CNN with the student's loop; return test predictions (the labels stay outside)."""
+                      batch_size, learning_rate, patience, budgets, seed, harness_pid):
+    """Train the student's CNN with the student's loop; return test predictions (the labels stay outside).
+
+    Run in the harness itself (the reference, at release time) it stays on the
+    CPU: the grading process must never hold a CUDA context.
+    """
+    if os.getpid() == harness_pid:
+        with _CudaLooks(False):
+            return _train_and_predict(api, train_images, train_labels, val_images, val_labels, test_images,
+                                      max_value, model, batch_size, learning_rate, patience, budgets, seed)
+    return _train_and_predict(api, train_images, train_labels, val_images, val_labels, test_images, max_value,
+                              model, batch_size, learning_rate, patience, budgets, seed)
+
+
+def _train_and_predict(api, train_images, train_labels, val_images, val_labels, test_images, max_value, model,
+                       batch_size, learning_rate, patience, budgets, seed):
     started = time.perf_counter()
     torch.manual_seed(seed)
     np.random.seed(seed)

@@ -179,9 +179,11 @@ def test_train_epoch_updates(student, reference):
 def test_train_epoch_penalties(student, reference):
     got = student.run("train_epoch_updates", UPDATES_PENALISED)
     want = reference.run("train_epoch_updates", UPDATES_PENALISED)
-    assert_close(got["weights"], want["weights"],
-                 "weights after 4 epochs with l1_lambda=0.002, l2_lambda=0.01 (add "
-                 "regularization_penalty(model, l1_lambda, l2_lambda) to the loss once)", rtol=1e-4, atol=1e-6)
+    message = compare(got["weights"], want["weights"], "weights after 4 epochs with l1_lambda=0.002, l2_lambda=0.01",
+                      rtol=1e-4, atol=1e-6)
+    if message:
+        fail(message + "\neach step minimises loss + regularization_penalty(model, l1_lambda, l2_lambda): "
+                       "add the penalty to the loss, once")
 
 
 # ---------------------------------------------------------------------------
