@@ -5,6 +5,8 @@ import pytest
 from grader.checks import assert_close, compare, fail
 
 RNG = np.random.default_rng(21)
+#: The device the probes pass to the student's functions (see probes.py).
+DEVICE = "cpu:0"
 
 # ---------------------------------------------------------------------------
 # regularization_penalty
@@ -110,13 +112,22 @@ def test_train_epoch_device(student):
     got = _observe(student)
     images = {f["moved_to"] for f in got["forwards"]}
     labels = {loss["targets_moved_to"] for loss in got["losses"]}
-    if images != {"cpu"}:
+    if "not moved" in images:
         fail("the images reached the model without .to(device): move every batch to the device the model is on "
              "(on a GPU the forward pass fails with 'Expected all tensors to be on the same device')",
              misconception="batch-not-on-device")
-    if labels != {"cpu"}:
+    if "not moved" in labels:
         fail("the labels reached the loss without .to(device): move the labels of every batch to the device too",
              misconception="batch-not-on-device")
+    _check_given_device(images | labels, "train_epoch")
+
+
+def _check_given_device(seen, function):
+    """Batches must go to the device passed in (the probes pass 'cpu:0'), not to one chosen again."""
+    other = sorted(seen - {DEVICE, "not moved"})
+    if other:
+        fail(f"{function} moved the batches to {other[0]!r}, not to the device it was given ({DEVICE!r}): use the "
+             "device argument (calling get_device() again ignores the caller's choice)", misconception="device-ignored")
 
 
 @pytest.mark.check("train_epoch: logits and class-index labels go to the loss", points=2)
@@ -206,8 +217,9 @@ def test_evaluate_mode(student):
     if any(f["grad_enabled"] for f in forwards):
         fail("evaluate built the autograd graph: wrap the loop in torch.no_grad() (no gradients are needed, "
              "and the graph costs memory and time)", misconception="evaluate-without-no-grad")
-    if any(f["moved_to"] != "cpu" for f in forwards):
-        fail("evaluate gave the model batches without .to(device)", misconception="batch-not-on-device")
+    if any(f["moved_to"] == "not moved" for f in forwards):
+        fail("evaluate gave the model batches without .to(device)")
+    _check_given_device({f["moved_to"] for f in forwards}, "evaluate")
     if not got["parameters_unchanged"]:
         fail("evaluate changed the model's parameters")
 
@@ -235,6 +247,9 @@ def test_predict(student, reference):
              "test time", misconception="predict-without-eval-mode")
     if any(f["grad_enabled"] for f in forwards):
         fail("predict built the autograd graph: wrap it in torch.no_grad()", misconception="evaluate-without-no-grad")
+    if any(f["moved_to"] == "not moved" for f in forwards):
+        fail("predict gave the model images without .to(device)")
+    _check_given_device({f["moved_to"] for f in forwards}, "predict")
     returned = got["returned"]
     if returned["kind"] != "ndarray":
         fail(f"predict returned a {returned['kind']}, expected a numpy array (.cpu().numpy())")

@@ -21,7 +21,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-_CPU = "cpu"
+# The device the probes hand to the student's functions: the CPU, named with an index so that a
+# tensor moved with the `device` argument ("cpu:0") can be told from one moved elsewhere ("cpu").
+_DEVICE = "cpu:0"
 
 
 def _describe_error(exc):
@@ -264,18 +266,14 @@ def _flatten(value):
 
 
 def _target_device(name, args, kwargs, tensor):
-    if name == "cuda":
-        return "cuda"
-    if name == "cpu":
-        return "cpu"
-    candidates = list(args) + [kwargs.get("device")]
-    for candidate in candidates:
-        if isinstance(candidate, torch.device):
-            return candidate.type
-        if isinstance(candidate, str):
-            return torch.device(candidate).type
+    """Where ``.to(...)``, ``.cuda()`` or ``.cpu()`` sends a tensor, named as torch names it ("cpu:0", "cuda")."""
+    if name in ("cuda", "cpu"):
+        return name
+    for candidate in list(args) + [kwargs.get("device")]:
         if isinstance(candidate, torch.Tensor):
-            return candidate.device.type
+            candidate = candidate.device
+        if isinstance(candidate, (str, torch.device)):
+            return str(torch.device(candidate))
     return getattr(tensor, "_moved", None)  # .to(dtype) alone moves nothing
 
 
@@ -339,7 +337,7 @@ class _Model(nn.Module):
     def to(self, *args, **kwargs):
         target = args[0] if args else kwargs.get("device")
         if isinstance(target, (str, torch.device)):
-            self.moved_to.append(torch.device(target).type)
+            self.moved_to.append(str(torch.device(target)))
         return super().to(*args, **kwargs)
 
     def zero_grad(self, set_to_none=True):
@@ -437,7 +435,7 @@ def train_epoch_observed(api, n, batch_size, seed, start_in_eval=True):
     optimizer = _SGD(model.parameters(), recorder, lr=0.1)
     try:
         result = api.train_epoch(model, _Loader(images, labels, batch_size, recorder), _Loss(recorder), optimizer,
-                                 torch.device(_CPU))
+                                 torch.device(_DEVICE))
     finally:
         _Tracked.recorder = None
     return {"returned": _as_plain(result), "batches": len(range(0, n, batch_size)),
@@ -464,7 +462,7 @@ def train_epoch_updates(api, images, labels, batch_size, learning_rate, epochs, 
     optimizer = torch.optim.SGD(model.parameters(), lr=learning_rate)
     losses = []
     for _ in range(epochs):
-        value = api.train_epoch(model, loader, nn.CrossEntropyLoss(), optimizer, torch.device(_CPU),
+        value = api.train_epoch(model, loader, nn.CrossEntropyLoss(), optimizer, torch.device(_DEVICE),
                                 l1_lambda=l1_lambda, l2_lambda=l2_lambda)
         losses.append(_as_plain(value))
     hidden, output = (p.detach().numpy().astype(np.float64) for p in model.parameters())
@@ -500,7 +498,7 @@ def evaluate_observed(api, n, batch_size, seed, dropout):
     before = [p.detach().clone() for p in model.parameters()]
     try:
         result = api.evaluate(model, _Loader(images, labels, batch_size, recorder), _Loss(recorder),
-                              torch.device(_CPU))
+                              torch.device(_DEVICE))
     finally:
         _Tracked.recorder = None
     unchanged = all(torch.equal(a, p.detach()) for a, p in zip(before, model.parameters()))
@@ -516,7 +514,7 @@ def predict_observed(api, n, batch_size, seed, dropout):
     model.train()
     images, _ = _loop_batches(seed, n)
     try:
-        result = api.predict(model, _track(torch.as_tensor(images), recorder), torch.device(_CPU),
+        result = api.predict(model, _track(torch.as_tensor(images), recorder), torch.device(_DEVICE),
                              batch_size=batch_size)
     finally:
         _Tracked.recorder = None
@@ -550,7 +548,7 @@ class _FitModel(nn.Linear):
     def to(self, *args, **kwargs):
         target = args[0] if args else kwargs.get("device")
         if isinstance(target, (str, torch.device)):
-            self.moved_to.append(torch.device(target).type)
+            self.moved_to.append(str(torch.device(target)))
         return super().to(*args, **kwargs)
 
     def load_state_dict(self, state_dict, *args, **kwargs):
@@ -573,7 +571,7 @@ def fit_scripted(api, val_losses, epochs, patience, l1_lambda, l2_lambda):
         a = bound.arguments
         epoch = len(calls["train"]) + 1
         calls["train"].append({"same_model": a["model"] is model, "train_loader": a["loader"] is train_marker,
-                               "device": torch.device(a["device"]).type, "l1_lambda": float(a["l1_lambda"]),
+                               "device": str(torch.device(a["device"])), "l1_lambda": float(a["l1_lambda"]),
                                "l2_lambda": float(a["l2_lambda"]), "model_moved": list(model.moved_to)})
         with torch.no_grad():
             for parameter in model.parameters():
@@ -585,14 +583,14 @@ def fit_scripted(api, val_losses, epochs, patience, l1_lambda, l2_lambda):
         a = bound.arguments
         epoch = len(calls["train"])
         calls["evaluate"].append({"val_loader": a["loader"] is val_marker, "after_epoch": epoch,
-                                  "device": torch.device(a["device"]).type})
+                                  "device": str(torch.device(a["device"]))})
         return float(val_losses[epoch - 1]), 0.5 + epoch / 100
 
     namespace = api.fit.__globals__
     saved = {name: namespace.get(name) for name in ("train_epoch", "evaluate")}
     namespace["train_epoch"], namespace["evaluate"] = scripted_train_epoch, scripted_evaluate
     try:
-        history = api.fit(model, train_marker, val_marker, loss_marker, optimizer_marker, torch.device(_CPU),
+        history = api.fit(model, train_marker, val_marker, loss_marker, optimizer_marker, torch.device(_DEVICE),
                           epochs=epochs, patience=patience, l1_lambda=l1_lambda, l2_lambda=l2_lambda)
     finally:
         for name, value in saved.items():
