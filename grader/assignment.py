@@ -124,11 +124,33 @@ class Assignment:
             return cls(
                 name=name or config.get("name") or root.name, root=root.resolve(), title=config.get("title", root.name),
                 package=config["package"], modules={k: list(v) for k, v in config["modules"].items()},
-                limits=Limits.from_table(config.get("limits")), points=dict(config.get("points", {})),
+                limits=Limits.from_table(limits_for_this_machine(config.get("limits"))),
+                points=dict(config.get("points", {})),
                 thresholds=dict(config.get("thresholds", {})), solution=config.get("solution"),
                 kind=config.get("kind", "modules"), config=config)
         except KeyError as exc:
             raise AssignmentError(f"{config_path} lacks the required key {exc.args[0]!r}") from None
+
+
+def gpu_visible() -> bool:
+    """Whether this machine shows an NVIDIA GPU to its processes, decided without touching CUDA.
+
+    Initialising CUDA (even ``torch.cuda.is_available()``) in the harness would
+    break workers forked from it, so only the device files are looked at.
+    """
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES")
+    if visible is not None and visible.strip() in ("", "-1"):
+        return False
+    return any(Path("/dev").glob("nvidia[0-9]*"))
+
+
+def limits_for_this_machine(table: dict | None) -> dict:
+    """``[limits]`` with its ``[limits.gpu]`` sub-table applied when a GPU is visible (e.g. ``memory_mb = 0``)."""
+    table = dict(table or {})
+    gpu = table.pop("gpu", None)
+    if isinstance(gpu, dict) and gpu_visible():
+        table.update(gpu)
+    return table
 
 
 def available() -> list[str]:

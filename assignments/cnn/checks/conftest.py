@@ -1,0 +1,83 @@
+"""The cnn checks: ``student``, ``reference``, ``thresholds``, ``artifacts`` come from the grader's plugin.
+
+``accuracy_check`` trains the student's CNN with the student's own loop in the
+sandbox on a data set of :mod:`grader.datasets`; the worker gets the training
+images and labels and the test *images*; the test labels stay here, and the
+accuracy is computed here.
+"""
+import os
+
+import numpy as np
+import pytest
+import torch
+
+from grader import plugin
+from grader.checks import fail
+from grader.datasets import DatasetError, load
+from grader.plugin import *  # noqa: F401,F403
+from grader.sandbox.client import ProbeFailure
+
+#: The parts the accuracy checks run; a failure in one of them is the likely cause of a low accuracy.
+PIPELINE = ("CNN", "prepare_images", "make_loaders", "get_device", "train_epoch", "evaluate", "predict", "fit",
+            "regularization_penalty")
+#: Seconds added to the training budget for the worker to start and import torch.
+STARTUP_SECONDS = 30
+
+# The reference and the mutants run their (tiny) probes in this process. Like the
+# workers, they run single-threaded: on a busy machine a thread pool makes each
+# small backward pass some 20 times slower, and several graders may share the cores.
+torch.set_num_threads(1)
+
+
+def _likely_cause() -> str:
+    """The failed checks of the parts the pipeline runs, as a line for the report (or '')."""
+    session = plugin.ACTIVE
+    failed = [] if session is None else [r.name for r in session.results.values() if not r.passed and r.cls in PIPELINE]
+    return ("\nLikely cause, failing above: " + "; ".join(failed)) if failed else ""
+
+
+@pytest.fixture
+def accuracy_check(student, thresholds, assignment, artifacts):
+    """``accuracy_check("mnist")``: train, predict, score here; fills the check's artifacts."""
+
+    def run(dataset: str) -> None:
+        recipe = thresholds[dataset]
+        try:
+            data = load(dataset, seed=0, test_fraction=recipe["test_fraction"], paths=assignment.config.get("data"),
+                        base=assignment.root)
+        except DatasetError as exc:
+            raise RuntimeError(f"the grader cannot load the {dataset} data: {exc}") from None
+        x_train, y_train, x_val, y_val = data.validation_split(recipe["validation_fraction"], seed=0)
+        channels, height, _ = data.image_shape
+        model = {"in_channels": channels, "image_size": height, "n_classes": data.n_classes, **recipe["model"]}
+        budgets = {"cpu": dict(recipe["cpu"]), "gpu": dict(recipe["gpu"])}
+        timeout = max(b["seconds"] for b in budgets.values()) + STARTUP_SECONDS
+        arguments = {
+            "train_images": x_train, "train_labels": y_train, "val_images": x_val, "val_labels": y_val,
+            "test_images": data.x_test, "max_value": data.max_value, "model": model,
+            "batch_size": recipe["batch_size"], "learning_rate": recipe["learning_rate"],
+            "patience": recipe["patience"], "budgets": budgets, "seed": 0, "harness_pid": os.getpid()}
+        try:
+            answer = student.run("train_and_predict", arguments, timeout=timeout)
+        except ProbeFailure as failure:
+            raise ProbeFailure(failure.kind, failure.message + _likely_cause(), failure.error) from None
+        predictions = np.asarray(answer["predictions"])
+        threshold = float(recipe["accuracy"])
+        history = answer.get("history", {})
+        artifacts.update({"dataset": data.source, "test_images": int(len(data.y_test)), "threshold": threshold,
+                          "device": answer["device"], "gpu": answer["gpu"], "epochs_allowed": answer["epochs_allowed"],
+                          "epochs_run": len(history.get("val_loss", [])), "seconds": round(float(answer["seconds"]), 2),
+                          "history": history})
+        if predictions.shape != data.y_test.shape:
+            fail(f"predict returned {predictions.size} predictions for {len(data.y_test)} test images")
+        accuracy = float(np.mean(predictions == data.y_test))
+        artifacts["accuracy"] = round(accuracy, 4)
+        where = (f"trained for {artifacts['epochs_run']} of at most {answer['epochs_allowed']} epochs on "
+                 f"{answer['device']} in {answer['seconds']:.1f} s")
+        if accuracy < threshold:
+            hint = _likely_cause() or (
+                "\nEvery part passed its own checks: look at the learning curves (is the loss going down?).")
+            fail(f"test accuracy {accuracy:.3f} on {len(data.y_test)} held-out images is below {threshold:.3f} "
+                 f"({where}){hint}")
+
+    return run
