@@ -157,7 +157,10 @@ def artifacts(request):
 
 def pytest_collection_modifyitems(session, config, items):
     for item in items:
-        _check_result(item)  # fail collection early for a check without its marker
+        result = _check_result(item)  # fails collection early for a check without its marker
+        if ACTIVE is not None:
+            result.kind, result.message = "grader", "this check did not run (a grader error); please tell your instructor"
+            ACTIVE.results.setdefault(result.nodeid, result)
 
 
 @pytest.hookimpl(hookwrapper=True)
