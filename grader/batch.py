@@ -290,11 +290,9 @@ def default_workers() -> int:
 
 
 def write_class_outputs(out: Path) -> list[Path]:
-    """gradebook.csv and the class summary, from the stored results (the reports module's, where present)."""
-    try:
-        from grader.summary import write_class_outputs as write_all
-    except ImportError:
-        from grader.gradebook import write_gradebook as write_all
+    """gradebook.csv and the class summary, from the stored results."""
+    from grader.summary import write_class_outputs as write_all
+
     write_all(out)
     return [path for path in (out / "gradebook.csv", out / "summary.html") if path.exists()]
 

@@ -239,11 +239,15 @@ def report(folder, instructor):
 
 
 @main.command()
-def demo():
+@click.option("--assignment", "name", default="numpy_nn", show_default=True,
+              help="Whose sample class to grade (samples/ASSIGNMENT).")
+@click.option("--out", type=click.Path(path_type=Path), help="Output folder (default ./nngrade-demo/ASSIGNMENT).")
+@click.option("--workers", type=int, help="Submissions graded in parallel (default: the core count).")
+def demo(name, out, workers):
     """Grade the bundled sample submissions and say where the reports are."""
     from grader.demo import run_demo
 
-    run_demo(console)
+    run_demo(console, name, out, workers)
 
 
 if __name__ == "__main__":  # pragma: no cover
