@@ -281,7 +281,8 @@ class NotebookSandboxClient(SandboxClient):
         self.record: dict | None = None   # what happened in the first complete run
         self.failure: ProbeFailure | None = None
         self._answers: dict[str, bytes | ProbeFailure] = {}
-        self.progress_path = self.output_dir / "notebook-progress.txt"
+        self.progress_path = self.output_dir / "worker-stdout.txt"  # the worker marks its progress there
+        self._progress_offset = 0
 
     def run(self, probe, kwargs: dict | None = None, timeout: float | None = None, seed: int = 0):
         """As :meth:`SandboxClient.run`; a probe asked again with the same inputs gets the first answer
@@ -303,7 +304,7 @@ class NotebookSandboxClient(SandboxClient):
         if self.failure is not None:
             raise self.failure
         for attempt in range(self.MAX_RESTARTS + 1):
-            self.progress_path.unlink(missing_ok=True)
+            self._progress_offset = self.progress_path.stat().st_size if self.progress_path.exists() else 0
             try:
                 self._start()
                 return
@@ -319,11 +320,23 @@ class NotebookSandboxClient(SandboxClient):
                     self.skip[cell] = reason + "; only its definitions (def, class, import) were loaded"
 
     def _stopped_in(self) -> int | None:
+        from grader.sandbox.notebook_worker import PROGRESS_MARK
+
         try:
-            lines = self.progress_path.read_text(encoding="utf-8").split()
+            with open(self.progress_path, "rb") as handle:
+                handle.seek(self._progress_offset)
+                text = handle.read().decode("utf-8", "replace")
         except OSError:
             return None
-        return int(lines[-1]) if lines and lines[-1].isdigit() else None
+        # split("\n"), not splitlines(): the mark's \x1e is a line boundary for splitlines
+        marks = [line[len(PROGRESS_MARK):].strip() for line in text.split("\n") if line.startswith(PROGRESS_MARK)]
+        return int(marks[-1]) if marks and marks[-1].isdigit() else None
+
+    def output_tail(self, limit: int = 2000) -> str:
+        from grader.sandbox.notebook_worker import PROGRESS_MARK
+
+        lines = super().output_tail(limit * 4).split("\n")
+        return "\n".join(line for line in lines if not line.startswith(PROGRESS_MARK))[-limit:]
 
     def _request(self, message: dict, timeout: float, during: str):
         if message.get("op") != "init":
@@ -331,7 +344,7 @@ class NotebookSandboxClient(SandboxClient):
         message = {**message, "kind": "notebook", "cells": self.cells,
                    "cell_seconds": self.settings.cell_seconds, "total_seconds": self.settings.total_seconds,
                    "skip": {str(k): v for k, v in self.skip.items()}, "drop": {str(k): v for k, v in self.drop.items()},
-                   "progress_path": str(self.progress_path)}
+                   "progress_path": "stdout"}
         reply = super()._request(message, self.settings.init_seconds, "running your notebook")
         if self.record is None and isinstance(reply, dict) and isinstance(reply.get("notebook"), dict):
             self.record = reply["notebook"]

@@ -106,6 +106,20 @@ def reference_for(assignment: Assignment):
     return _REFERENCE_CACHE[assignment.root]
 
 
+_LAST_CHECKS_DIR: list[Path] = []
+
+
+def _forget_other_checks(checks_dir: Path) -> None:
+    """pytest caches imported check modules by file name: when another assignment's checks ran last in this
+    process (test_public_training.py in both), drop them so this assignment's own files are imported."""
+    if _LAST_CHECKS_DIR and _LAST_CHECKS_DIR[0] != checks_dir:
+        stale = str(_LAST_CHECKS_DIR[0]) + os.sep
+        for name, module in list(sys.modules.items()):
+            if (getattr(module, "__file__", None) or "").startswith(stale):
+                del sys.modules[name]
+    _LAST_CHECKS_DIR[:] = [checks_dir]
+
+
 def run_checks(session: GradingSession, public_only: bool = False) -> tuple[list[plugin.CheckResult], str]:
     """Run the assignment's checks under pytest with ``session`` active; (results in order, pytest's output)."""
     assignment = session.assignment
@@ -113,6 +127,7 @@ def run_checks(session: GradingSession, public_only: bool = False) -> tuple[list
     args = [*files, "-c", os.devnull, "--rootdir", str(assignment.checks_dir), "-p", "no:cacheprovider", "-p", "no:benchmark",
             # unraisableexception runs full gc sweeps after every session: ~1.5 s a submission once torch is loaded
             "-p", "no:unraisableexception", "--import-mode=importlib", "-q", "--no-header", "-rN", "--tb=short", "-W", "ignore"]
+    _forget_other_checks(assignment.checks_dir)
     output = io.StringIO()
     previous, plugin.ACTIVE = plugin.ACTIVE, session
     dont_write = sys.dont_write_bytecode

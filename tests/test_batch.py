@@ -90,9 +90,9 @@ def test_batch_grades_every_student_once_and_resumes(tmp_path, numpy_nn):
     assert report.problems.keys() >= {"dave"}
 
     rows = gradebook_rows(out)
-    assert [r["student"] for r in rows] == students
+    assert [r["student_id"] for r in rows] == students
     for row in rows:
-        assert float(row["total"]) == load_results(out, row["student"])["score"]
+        assert float(row["total"]) == load_results(out, row["student_id"])["score"]
 
     stamps = {s: (out / s / "results.json").stat().st_mtime_ns for s in students}
     again = grade_batch(numpy_nn, tmp_path / "subs", out, workers=2)
@@ -183,7 +183,7 @@ def test_a_harness_that_dies_on_one_submission_is_a_result_not_a_hole(tmp_path, 
     assert "died" in victim["output"] and "SIGKILL" in victim["output"]
     assert all(t["status"] == "failed" and "not a verdict" in t["output"] for t in victim["tests"])
     assert [t["name"] for t in victim["tests"]] == [t["name"] for t in load_results(out, "ann")["tests"]]
-    assert [r["student"] for r in gradebook_rows(out)] == ["ann", "victim"]
+    assert [r["student_id"] for r in gradebook_rows(out)] == ["ann", "victim"]
 
 
 def always_dying_task(task: GradeTask):
@@ -230,4 +230,4 @@ def test_sigkill_mid_batch_then_rerun_completes_the_class(tmp_path):
         assert not [p for p in (out / student).iterdir() if p.name.startswith(".")]
     for student, content in finished.items():                  # finished grades were kept, not redone
         assert (out / student / "results.json").read_bytes() == content
-    assert sorted(r["student"] for r in gradebook_rows(out)) == students
+    assert sorted(r["student_id"] for r in gradebook_rows(out)) == students

@@ -372,9 +372,13 @@ class NotebookExecutor:
         exec(compile(module, cell_filename(cell), "exec"), self.namespace)
 
     def _progress(self, text: str) -> None:
+        # Straight to the worker's stdout file, which the harness reads after a crash: the sandboxed worker
+        # cannot write into the harness's folders.
         if self.progress_path:
-            with open(self.progress_path, "a", encoding="utf-8") as handle:
-                handle.write(text + "\n")
+            try:
+                os.write(1, f"{PROGRESS_MARK}{text}\n".encode())
+            except OSError:
+                pass
 
     def run(self) -> dict:
         """Run every code cell; returns the record (plain data) of what happened."""
@@ -534,12 +538,15 @@ class NotebookAPI:
         return self._executor.resolve(name)
 
 
+#: starts a progress line in the worker's stdout (cell numbers, then "done")
+PROGRESS_MARK = "\x1enngrade-progress "
+
+
 def init_notebook(worker, message: dict) -> dict:
     """The worker's ``init`` for ``kind = "notebook"``: run the cells, then serve probes against their namespace."""
     import numpy as np  # noqa: F401  (imported before student code, with thread limits in place)
 
-    workdir = Path(message["workdir"])
-    os.chdir(workdir)
+    workdir = Path.cwd()  # the worker's own home
     sys.path.insert(0, str(workdir))
     probes: dict = {"__name__": "nngrade_probes"}
     exec(compile(message["probes_source"], "<probes>", "exec"), probes)
