@@ -35,3 +35,14 @@ def test_broken_submission_is_a_score_not_a_crash(tmp_path):
     assert all(t["status"] == "failed" for t in results["tests"])
     assert (out / "report.md").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.zip", "out"]  # nothing stray in the cwd
+
+
+def test_demo_grades_the_sample_class(tmp_path):
+    result = nngrade("demo", "--out", str(tmp_path / "demo"), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    students = {"alice", "bob", "carol", "dave", "erin", "frank"}
+    assert students <= {p.name for p in (tmp_path / "demo").iterdir()}
+    assert all((tmp_path / "demo" / s / "report.html").exists() for s in students)
+    assert (tmp_path / "demo" / "summary.html").exists() and "summary.html" in result.stdout
+    rows = (tmp_path / "demo" / "gradebook.csv").read_text().splitlines()
+    assert len(rows) == 1 + len(students)
