@@ -29,9 +29,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's grader, also in spawned workers
 
-from grader import assignment as assignments  # noqa: E402
-from grader.assignment import Assignment, AssignmentError  # noqa: E402
-from grader.mistakes import Catalogue, Mistake  # noqa: E402
+from grader.checks.mistakes import Catalogue, Mistake  # noqa: E402
+from grader.core import assignment as assignments  # noqa: E402
+from grader.core.assignment import Assignment, AssignmentError  # noqa: E402
 
 #: Used only when the assignment's catalogue is empty, so the class still has realistic wrong answers.
 FALLBACK_MISTAKES = [
@@ -83,7 +83,7 @@ def make_class(assignment: Assignment, size: int, into: Path) -> dict[str, int]:
 
 
 def single_submission(assignment: Assignment) -> tuple[float, float]:
-    from grader.runner import grade
+    from grader.engine.grade import grade
 
     times = []
     for _ in range(2):
@@ -95,8 +95,8 @@ def single_submission(assignment: Assignment) -> tuple[float, float]:
 
 def floor_seconds(assignment: Assignment, repeats: int = 5) -> float:
     """The checks alone: in this process, on the reference, no sandbox, no staging, no reports."""
-    from grader.probing import TrustedRunner
-    from grader.runner import GradingSession, reference_for, run_checks
+    from grader.checks.probing import TrustedRunner
+    from grader.engine.session import GradingSession, reference_for, run_checks
 
     reference = reference_for(assignment)
     times = []
@@ -122,7 +122,7 @@ def main(argv=None) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from grader.batch import grade_batch
+    from grader.batch.run import grade_batch
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--assignment", default="numpy_nn")
@@ -134,7 +134,7 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
 
     console = Console(highlight=False)
-    assignment = assignments.load(args.assignment)
+    assignment = assignments.find_assignment(args.assignment)
     work = Path(tempfile.mkdtemp(prefix="nngrade-bench-"))
     try:
         counts = make_class(assignment, args.size, work / "class")

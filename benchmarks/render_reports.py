@@ -14,10 +14,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from grader.report import write_report_files  # noqa: E402
-from grader.results import write_json_atomic  # noqa: E402
-from grader.summary import write_class_outputs  # noqa: E402
 from report_samples import sample_results  # noqa: E402
+
+from grader.engine.results import write_json_atomic  # noqa: E402
+from grader.feedback.files import write_report_files  # noqa: E402
+from grader.feedback.summary import write_class_outputs  # noqa: E402
 
 
 def main(count: int = 100) -> None:

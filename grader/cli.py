@@ -1,6 +1,7 @@
 """The ``nngrade`` command (CONTRACT §1). Exit status: 0 when grading ran, 2 usage error, 1 grader failure."""
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -10,15 +11,16 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from grader import assignment as assignments
-from grader.assignment import AssignmentError
+from grader.core import assignment as assignments
+from grader.core.assignment import AssignmentError
+from grader.core.paths import COURSE_VARIABLE, course_root
 
 console = Console(highlight=False)
 
 
 def _load(name: str):
     try:
-        return assignments.load(name)
+        return assignments.find_assignment(name)
     except AssignmentError as exc:
         raise click.UsageError(str(exc)) from None
 
@@ -33,18 +35,32 @@ class _Group(click.Group):
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="nngrade")
-def main():
+@click.option("--course", type=click.Path(path_type=Path, exists=True, file_okay=False),
+              help=f"The course folder (reference/, assignments/, samples/, templates/) [default: ${COURSE_VARIABLE}, "
+                   "else the source checkout, else the current folder].")
+def main(course):
     """Exercises and trustworthy grading for a neural-networks course."""
+    if course is not None:  # an environment variable, so that harness processes and workers see it too
+        os.environ[COURSE_VARIABLE] = str(course.resolve())
+
+
+def _exit_on_grader_errors(results: dict) -> None:
+    """Exit 1 when the grader itself failed on a check (CONTRACT §1): the results say so, a re-run may not."""
+    errors = results["extra_data"].get("grader_errors", 0)
+    if errors:
+        console.print(f"[red]The grader failed on {errors} check(s)[/] (not the submission's fault); "
+                      "results.json holds the log. Grade it again, or tell the course staff.")
+        sys.exit(1)
 
 
 @main.command("list")
 def list_command():
     """The assignments available, with their points."""
-    from grader.runner import count_points
+    from grader.engine.declared import count_points
 
     table = Table("assignment", "title", "points", "checks (public/hidden)")
     for name in assignments.available():
-        a = assignments.load(name)
+        a = assignments.find_assignment(name)
         public, hidden, points = count_points(a)
         table.add_row(name, a.title, f"{points:g}", f"{public}/{hidden}")
     console.print(table)
@@ -55,10 +71,10 @@ def list_command():
 @click.option("--out", type=click.Path(path_type=Path), help="Where to write the bundle (default assignments/NAME).")
 def release(assignment, out):
     """Build the student bundle from reference/ASSIGNMENT."""
-    from grader.release import release as do_release
+    from grader.authoring.release import release as do_release
 
     a = _load(assignment)
-    target = out or assignments.course_root() / "assignments" / a.name
+    target = out or course_root() / "assignments" / a.name
     do_release(a, target)
     console.print(f"Released {a.name} to {target}")
 
@@ -84,12 +100,13 @@ def _print_results(results: dict, show_hidden: bool) -> None:
 @click.argument("submission", required=False, type=click.Path(path_type=Path))
 def check(assignment, submission):
     """Student self-check: the public checks, as a table."""
-    from grader.runner import grade
+    from grader.engine.grade import grade
 
     a = _load(assignment)
     submission = submission or Path.cwd()
     results = grade(a, submission, public_only=True)
     _print_results(results, show_hidden=False)
+    _exit_on_grader_errors(results)
 
 
 @main.command()
@@ -98,8 +115,8 @@ def check(assignment, submission):
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="Folder for results.json and the reports.")
 def grade(assignment, submission, out):
     """Grade one submission into OUT."""
-    from grader.report import write_reports
-    from grader.runner import grade as do_grade
+    from grader.engine.grade import grade as do_grade
+    from grader.feedback.files import write_reports
 
     a = _load(assignment)
     if not submission.exists():
@@ -108,6 +125,7 @@ def grade(assignment, submission, out):
     write_reports(results, out)
     _print_results(results, show_hidden=True)
     console.print(f"Results in {out}/results.json, report in {out}/report.md")
+    _exit_on_grader_errors(results)
 
 
 @main.command("grade-batch")
@@ -125,8 +143,11 @@ def grade(assignment, submission, out):
 @click.option("--regrade", is_flag=True, help="Grade every submission again, also those already graded.")
 def grade_batch(assignment, submissions, out, workers, scheduler, transfer, regrade):
     """Grade every submission in SUBMISSIONS into OUT (resumable: a re-run grades only what is missing)."""
-    from grader.batch import BatchError, BatchProgress, grade_batch as do_grade_batch
-    from grader.executors import ClusterError, StartupFailure
+    from grader.batch.cluster import ClusterError
+    from grader.batch.progress import BatchProgress
+    from grader.batch.run import grade_batch as do_grade_batch
+    from grader.batch.store import BatchError
+    from grader.batch.tasks import StartupFailure
 
     a = _load(assignment)
     if workers is not None and scheduler:
@@ -165,7 +186,7 @@ def grade_batch(assignment, submissions, out, workers, scheduler, transfer, regr
               help="The autograder zip to write (e.g. autograder.zip).")
 def export_gradescope(assignment, out):
     """Build the Gradescope autograder bundle (setup.sh, run_autograder) for ASSIGNMENT."""
-    from grader.gradescope import GradescopeError, export
+    from grader.authoring.gradescope import GradescopeError, export
 
     a = _load(assignment)
     if out.suffix.lower() != ".zip":
@@ -185,7 +206,7 @@ def export_gradescope(assignment, out):
 @click.option("--workers", default=2, show_default=True, help="Mistakes graded in parallel.")
 def validate(assignment, workers):
     """Instructor self-test: reference full marks, skeleton ~0, every catalogued mistake caught."""
-    from grader.validate import validate as do_validate
+    from grader.authoring.validate import validate as do_validate
 
     a = _load(assignment)
     started = time.perf_counter()
@@ -220,8 +241,8 @@ def report(folder, instructor):
     FOLDER is the --out folder of `grade` (report.md, report.html) or of `grade-batch` (every student's
     reports, gradebook.csv and summary.html).
     """
-    from grader.report import ResultsError
-    from grader.summary import GRADEBOOK, SUMMARY, rebuild
+    from grader.feedback.summary import GRADEBOOK, SUMMARY, rebuild
+    from grader.feedback.view import ResultsError
 
     started = time.perf_counter()
     try:
@@ -245,7 +266,7 @@ def report(folder, instructor):
 @click.option("--workers", type=int, help="Submissions graded in parallel (default: the core count).")
 def demo(name, out, workers):
     """Grade the bundled sample submissions and say where the reports are."""
-    from grader.demo import run_demo
+    from grader.batch.demo import run_demo
 
     run_demo(console, name, out, workers)
 

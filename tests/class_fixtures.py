@@ -6,7 +6,7 @@ import shutil
 import zipfile
 from pathlib import Path
 
-from grader import assignment as assignments
+from grader.core import assignment as assignments
 
 NOTEBOOK_CELL = '''import numpy as np
 
@@ -29,7 +29,7 @@ class DenseLayer:
 
 
 def reference_dir() -> Path:
-    return assignments.load("numpy_nn").solution_dir
+    return assignments.find_assignment("numpy_nn").solution_dir
 
 
 def copy_reference(into: Path) -> Path:

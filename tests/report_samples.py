@@ -1,14 +1,14 @@
 """Results dicts shaped like the runner's, for report tests and the rendering benchmark.
 
 Messages come from grader.checks.compare on real arrays, and misconception lines from
-grader.results.misconception_lines, so the samples read exactly like graded output.
+grader.core.schema.misconception_lines, so the samples read exactly like graded output.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from grader.checks import compare
-from grader.results import misconception_lines
+from grader.core.schema import misconception_lines
 
 TRANSPOSED = {"id": "dense-weight-gradient-transposed", "title": "Weight gradient transposed",
               "explanation": "The weight gradient is input.T @ output_error, with the shape of the weights.",

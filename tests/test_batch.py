@@ -11,18 +11,21 @@ import time
 from pathlib import Path
 
 import pytest
-
 from class_fixtures import copy_reference, load_results, make_class, statuses
-from grader import assignment as assignments
-from grader.batch import MANIFEST, BatchError, discover, grade_batch, grade_task
-from grader.executors import GradeTask, HarnessFailure, LocalExecutor, StartupFailure
+
+from grader.batch.harness import grade_task
+from grader.batch.local import LocalExecutor
+from grader.batch.run import grade_batch
+from grader.batch.store import MANIFEST, BatchError, discover
+from grader.batch.tasks import GradeTask, HarnessFailure, StartupFailure
+from grader.core import assignment as assignments
 
 PROJECT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
 def numpy_nn():
-    return assignments.load("numpy_nn")
+    return assignments.find_assignment("numpy_nn")
 
 
 def gradebook_rows(out: Path) -> list[dict]:

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 from PIL import Image as PILImage
-
-from grader.report import write_reports
-from grader.summary import write_class_outputs
 from report_samples import sample_results
+
+from grader.feedback.files import write_reports
+from grader.feedback.summary import write_class_outputs
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")

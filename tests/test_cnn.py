@@ -2,8 +2,7 @@
 
 Fast tests run the checks in this process with the reference (or a catalogued
 mutant) as the student, leaving out the training checks; the accuracy check
-is exercised once on a 2-epoch budget. Full grades through the sandbox are
-behind ``@pytest.mark.slow``.
+is exercised once on a 2-epoch budget; full grades through the sandbox come last.
 """
 from __future__ import annotations
 
@@ -14,7 +13,6 @@ import gzip
 import importlib.util
 import os
 import struct
-import sys
 import time
 from pathlib import Path
 
@@ -23,15 +21,17 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from grader import assignment as assignments  # noqa: E402
-from grader import datasets  # noqa: E402
-from grader.load import stage  # noqa: E402
-from grader.mistakes import Catalogue  # noqa: E402
-from grader.probing import TrustedRunner  # noqa: E402
-from grader.release import release  # noqa: E402
-from grader.runner import GradingSession, grade, reference_for, run_checks  # noqa: E402
+from grader.authoring.release import release  # noqa: E402
+from grader.checks import datasets  # noqa: E402
+from grader.checks.mistakes import Catalogue  # noqa: E402
+from grader.checks.probing import TrustedRunner  # noqa: E402
+from grader.core import assignment as assignments  # noqa: E402
+from grader.engine.grade import grade  # noqa: E402
+from grader.engine.kinds import catalogue_for  # noqa: E402
+from grader.engine.session import GradingSession, reference_for, run_checks  # noqa: E402
+from grader.submissions.modules import stage_modules as stage  # noqa: E402
 
-ASSIGNMENT = assignments.load("cnn")
+ASSIGNMENT = assignments.find_assignment("cnn")
 
 
 def _load_reference_module(name: str):
@@ -47,21 +47,21 @@ def _load_reference_module(name: str):
 # ---------------------------------------------------------------------------
 
 def test_bundled_mnist_is_real_stratified_and_seeded():
-    data = datasets.load("mnist", seed=0, test_fraction=0.2)
+    data = datasets.load_images("mnist", seed=0, test_fraction=0.2)
     assert data.x_train.shape == (4000, 28, 28) and data.x_test.shape == (1000, 28, 28)
     assert data.x_train.dtype == np.uint8 and data.max_value == 255.0 and data.n_classes == 10
     assert np.bincount(data.y_test).tolist() == [100] * 10  # the file is sorted by label: stratified split
     assert data.x_train.max() == 255 and data.x_train.mean() > 20  # real digits, not blanks
-    again = datasets.load("mnist", seed=0, test_fraction=0.2)
+    again = datasets.load_images("mnist", seed=0, test_fraction=0.2)
     assert np.array_equal(again.y_test, data.y_test) and np.array_equal(again.x_test, data.x_test)
-    other = datasets.load("mnist", seed=1, test_fraction=0.2)
+    other = datasets.load_images("mnist", seed=1, test_fraction=0.2)
     assert not np.array_equal(other.y_test, data.y_test)
     x_train, y_train, x_val, y_val = data.validation_split(0.1, seed=0)
     assert len(x_val) == 400 and np.bincount(y_val).tolist() == [40] * 10
 
 
 def test_bundled_digits():
-    data = datasets.load("digits", seed=0, test_fraction=0.2)
+    data = datasets.load_images("digits", seed=0, test_fraction=0.2)
     assert data.x_train.shape[1:] == (8, 8) and len(data.x_test) == 360
     assert data.max_value == 16.0 and data.x_train.max() == 16 and data.image_shape == (1, 8, 8)
 
@@ -82,7 +82,7 @@ def test_instructor_npz_from_data_dir_replaces_bundled(tmp_path, monkeypatch):
     arrays = _tiny_arrays(np.random.default_rng(0))
     np.savez(tmp_path / "mnist.npz", **arrays)
     monkeypatch.setenv(datasets.DATA_DIR_VARIABLE, str(tmp_path))
-    data = datasets.load("mnist")
+    data = datasets.load_images("mnist")
     assert data.source == str(tmp_path / "mnist.npz") and data.max_value == 255.0
     assert np.array_equal(data.y_test, arrays["y_test"]) and np.array_equal(data.x_train, arrays["x_train"])
 
@@ -94,7 +94,7 @@ def test_instructor_idx_folder_from_assignment_table(tmp_path, monkeypatch):
     folder.mkdir()
     for key, stem in datasets.IDX_FILES.items():
         _write_idx(folder / (stem + (".gz" if key.startswith("x") else "")), arrays[key])
-    data = datasets.load("mnist", paths={"mnist": "full-mnist"}, base=tmp_path)
+    data = datasets.load_images("mnist", paths={"mnist": "full-mnist"}, base=tmp_path)
     assert data.x_train.shape == (30, 6, 6) and data.y_train.dtype == np.int64
     assert np.array_equal(data.x_test, arrays["x_test"]) and np.array_equal(data.y_train, arrays["y_train"])
 
@@ -103,15 +103,15 @@ def test_bad_instructor_data_says_what_to_fix(tmp_path, monkeypatch):
     monkeypatch.delenv(datasets.DATA_DIR_VARIABLE, raising=False)
     np.savez(tmp_path / "mine.npz", x_train=np.zeros((3, 4, 4)), y_train=np.zeros(3, dtype=int))
     with pytest.raises(datasets.DatasetError, match=r"mine.npz lacks x_test, y_test.*np.savez"):
-        datasets.load("mine", paths={"mine": str(tmp_path / "mine.npz")})
+        datasets.load_images("mine", paths={"mine": str(tmp_path / "mine.npz")})
     np.savez(tmp_path / "hot.npz", x_train=np.zeros((3, 4, 4)), y_train=np.eye(3, dtype=int),
              x_test=np.zeros((2, 4, 4)), y_test=np.zeros(2, dtype=int))
     with pytest.raises(datasets.DatasetError, match="one-hot"):
-        datasets.load("hot", paths={"hot": str(tmp_path / "hot.npz")})
+        datasets.load_images("hot", paths={"hot": str(tmp_path / "hot.npz")})
     with pytest.raises(datasets.DatasetError, match="does not exist"):
-        datasets.load("mnist", paths={"mnist": "nowhere.npz"}, base=tmp_path)
+        datasets.load_images("mnist", paths={"mnist": "nowhere.npz"}, base=tmp_path)
     with pytest.raises(datasets.DatasetError, match="bundled ones are mnist, digits"):
-        datasets.load("cifar")
+        datasets.load_images("cifar")
 
 
 # ---------------------------------------------------------------------------
@@ -143,7 +143,7 @@ def test_release_strips_every_solution(tmp_path):
     for name, text in sources.items():
         assert "<SOL>" not in text and "# </SOL>" not in text, name
     assert sources["train.py"].count("raise NotImplementedError") == 7
-    assert "test_training_mnist.py" not in {p.name for p in (bundle / "checks").iterdir()}  # hidden
+    assert "test_hidden_training_mnist.py" not in {p.name for p in (bundle / "checks").iterdir()}  # hidden
     assert 'preload = ["numpy", "torch"]' in (bundle / "assignment.toml").read_text()
 
 
@@ -159,7 +159,7 @@ def test_gpu_machines_lift_the_address_space_limit(monkeypatch):
 # the checks, run in this process (no sandbox) on the reference and on every mutant
 # ---------------------------------------------------------------------------
 
-FAST_FILES = [f for f in ASSIGNMENT.check_files() if not f.name.startswith("test_training")]
+FAST_FILES = [f for f in ASSIGNMENT.check_files() if "training" not in f.name]
 
 
 def _check_classes(path: Path) -> set[str]:
@@ -191,7 +191,7 @@ def _no_gc_sweeps_after_inner_runs():
 
 @pytest.fixture(scope="module")
 def catalogue():
-    catalogue = Catalogue(ASSIGNMENT)
+    catalogue = catalogue_for(ASSIGNMENT)
     yield catalogue
     catalogue.close()
 
@@ -290,13 +290,13 @@ def _digits_session(student):
     quick = dataclasses.replace(ASSIGNMENT, thresholds=copy.deepcopy(ASSIGNMENT.thresholds))
     quick.thresholds["digits"]["cpu"]["epochs"] = 2
     quick.thresholds["digits"]["accuracy"] = 0.5
-    files = [ASSIGNMENT.checks_dir / "test_training_digits.py"]
+    files = [ASSIGNMENT.checks_dir / "test_public_training_digits.py"]
     quick.check_files = lambda public_only=False: files
     return GradingSession(quick, student, reference_for(ASSIGNMENT))
 
 
 def test_accuracy_check_trains_in_the_worker_and_scores_in_the_harness():
-    data = datasets.load("digits", seed=0, test_fraction=ASSIGNMENT.thresholds["digits"]["test_fraction"])
+    data = datasets.load_images("digits", seed=0, test_fraction=ASSIGNMENT.thresholds["digits"]["test_fraction"])
     spy = _Spy(TrustedRunner(ASSIGNMENT.package, ASSIGNMENT.solution_files(), ASSIGNMENT.homes,
                              ASSIGNMENT.probes_source()))
     results, output = run_checks(_digits_session(spy))
@@ -328,7 +328,6 @@ def test_accuracy_below_threshold_fails_with_the_figures():
 # end to end, through the sandbox (slow)
 # ---------------------------------------------------------------------------
 
-@pytest.mark.slow
 def test_reference_full_marks_and_skeleton_nothing(tmp_path):
     started = time.perf_counter()
     results = grade(ASSIGNMENT, ASSIGNMENT.solution_dir)
@@ -343,7 +342,6 @@ def test_reference_full_marks_and_skeleton_nothing(tmp_path):
     assert skeleton["score"] <= 0.05 * skeleton["extra_data"]["max_score"]
 
 
-@pytest.mark.slow
 def test_samples_through_the_sandbox():
     alice = grade(ASSIGNMENT, SAMPLES / "alice")
     assert alice["score"] == alice["extra_data"]["max_score"], [t["output"] for t in alice["tests"] if t["score"] == 0]

@@ -14,10 +14,13 @@ import pytest
 distributed = pytest.importorskip("distributed")
 
 from class_fixtures import load_results, make_class, statuses  # noqa: E402
-from grader import assignment as assignments  # noqa: E402
-from grader.assignment import Assignment  # noqa: E402
-from grader.batch import grade_batch, grade_task  # noqa: E402
-from grader.executors import ClusterError, StartupFailure  # noqa: E402
+
+from grader.batch.cluster import ClusterError  # noqa: E402
+from grader.batch.harness import grade_task  # noqa: E402
+from grader.batch.run import grade_batch  # noqa: E402
+from grader.batch.tasks import StartupFailure  # noqa: E402
+from grader.core import assignment as assignments  # noqa: E402
+from grader.core.assignment import Assignment  # noqa: E402
 
 PROJECT = Path(__file__).resolve().parents[1]
 TESTS = Path(__file__).resolve().parent
@@ -35,7 +38,7 @@ def classroom(tmp_path_factory):
     """The class, graded once by the local pool: the reference the cluster's results must equal."""
     root = tmp_path_factory.mktemp("class")
     students = make_class(root / "subs")
-    report = grade_batch(assignments.load("numpy_nn"), root / "subs", root / "local", workers=2)
+    report = grade_batch(assignments.find_assignment("numpy_nn"), root / "subs", root / "local", workers=2)
     assert sorted(report.graded) == students
     return root, students
 
@@ -56,7 +59,7 @@ def test_cluster_results_equal_the_local_pool(cluster, classroom, transfer):
     """auto: the workers share this filesystem, so they read SUBMISSIONS and write OUT themselves."""
     root, students = classroom
     out = root / f"dask-{transfer}"
-    report = grade_batch(assignments.load("numpy_nn"), root / "subs", out, scheduler=cluster.scheduler_address,
+    report = grade_batch(assignments.find_assignment("numpy_nn"), root / "subs", out, scheduler=cluster.scheduler_address,
                          transfer=transfer)
     assert report.executor == "dask" and sorted(report.graded) == students
     mode = "on the shared filesystem" if transfer == "auto" else "sent with each task"
@@ -68,7 +71,7 @@ def test_cluster_results_equal_the_local_pool(cluster, classroom, transfer):
         assert sorted(p.name for p in (out / student).iterdir()) == sorted(p.name for p in (root / "local" / student).iterdir())
     assert (out / "gradebook.csv").read_text() == (root / "local" / "gradebook.csv").read_text()
 
-    again = grade_batch(assignments.load("numpy_nn"), root / "subs", out, scheduler=cluster.scheduler_address,
+    again = grade_batch(assignments.find_assignment("numpy_nn"), root / "subs", out, scheduler=cluster.scheduler_address,
                         transfer=transfer)
     assert again.skipped == len(students) and not again.graded
 
@@ -76,14 +79,14 @@ def test_cluster_results_equal_the_local_pool(cluster, classroom, transfer):
 def test_tasks_that_fail_before_any_success_stop_the_batch(cluster, classroom, tmp_path):
     root, _ = classroom
     with pytest.raises(StartupFailure, match="no grader here"):
-        grade_batch(assignments.load("numpy_nn"), root / "subs", tmp_path / "out",
+        grade_batch(assignments.find_assignment("numpy_nn"), root / "subs", tmp_path / "out",
                     scheduler=cluster.scheduler_address, task_function="test_dask:broken_task")
     assert not list((tmp_path / "out").glob("*/results.json"))
 
 
 @pytest.fixture
 def gpu_assignment(tmp_path):
-    source = assignments.load("numpy_nn")
+    source = assignments.find_assignment("numpy_nn")
     root = tmp_path / "numpy_nn_gpu"
     shutil.copytree(source.root, root, ignore=shutil.ignore_patterns("__pycache__"))
     config = root / "assignment.toml"

@@ -11,10 +11,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from class_fixtures import reference_dir
-from grader import assignment as assignments
-from grader.gradescope import export, requirements
+
+from grader.authoring.gradescope import export, requirements
+from grader.core import assignment as assignments
 
 PROJECT = Path(__file__).resolve().parents[1]
 
@@ -53,7 +53,8 @@ def test_bundle_layout(bundle):
         modes = {info.filename: info.external_attr >> 16 for info in archive.infolist()}
     assert {"setup.sh", "run_autograder", "requirements.txt"} <= names
     assert modes["setup.sh"] & 0o111 and modes["run_autograder"] & 0o111
-    assert "nngrade/grader/runner.py" in names and "nngrade/grader/sandbox/worker_main.py" in names
+    assert "nngrade/grader/engine/grade.py" in names and "nngrade/grader/sandbox/worker.py" in names
+    assert "nngrade/grader/feedback/templates/report.html.j2" in names
     hidden_and_reference = {"nngrade/reference/numpy_nn/assignment.toml", "nngrade/reference/numpy_nn/checks/probes.py",
                             "nngrade/reference/numpy_nn/numpy_nn/layers.py"}
     assert hidden_and_reference <= names
@@ -66,7 +67,7 @@ def test_scripts_parse_and_install_the_requirements(bundle, tmp_path):
         assert subprocess.run(["bash", "-n", str(root / "source" / script)]).returncode == 0
     setup = (root / "source" / "setup.sh").read_text()
     assert "pip install --no-cache-dir -r \"$SOURCE/requirements.txt\"" in setup
-    assert "grader.gradescope selftest numpy_nn" in setup
+    assert "grader.authoring.gradescope selftest numpy_nn" in setup
     required = (root / "source" / "requirements.txt").read_text().split()
     assert "numpy>=1.24" in required and "pytest>=8.0" in required
 
@@ -76,7 +77,7 @@ def test_torch_assignments_pin_the_cpu_build(tmp_path):
     import torch
 
     root = tmp_path / "torchy"
-    shutil.copytree(assignments.load("numpy_nn").root, root, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(assignments.find_assignment("numpy_nn").root, root, ignore=shutil.ignore_patterns("__pycache__"))
     (root / "checks" / "test_torch_extra.py").write_text("import torch\n", encoding="utf-8")
     assignment = assignments.Assignment.from_dir(root, "torchy")
     _, torch_pins = requirements(assignment)
@@ -127,7 +128,7 @@ def test_run_autograder_writes_results_when_python_is_missing(bundle, tmp_path):
 
 
 def test_student_bundles_cannot_be_exported(tmp_path):
-    source = assignments.load("numpy_nn")
+    source = assignments.find_assignment("numpy_nn")
     root = tmp_path / "student"
     shutil.copytree(source.root, root, ignore=shutil.ignore_patterns(source.solution, "__pycache__"))
     run = subprocess.run([sys.executable, "-m", "grader", "export-gradescope", str(root), "--out",

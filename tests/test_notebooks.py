@@ -1,6 +1,6 @@
 """Notebook assignments: the cell executor's rules, release, and grading notebooks end to end (backprop).
 
-The torch_basics grading runs and the full ``validate`` runs are marked slow.
+The full ``validate`` of each notebook assignment runs in ``.ci/run``.
 """
 from __future__ import annotations
 
@@ -14,18 +14,26 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from grader import assignment as assignments
-from grader.notebook import (blank_fill_ins, read_notebook, reference_notebook, student_notebook)
-from grader.release import ReleaseError, release
-from grader.report import ATTACHMENTS, write_reports
-from grader.runner import grade
+from grader.authoring.notebook_release import blank_fill_ins, student_notebook
+from grader.authoring.release import release
+from grader.authoring.solutions import ReleaseError
+from grader.core import assignment as assignments
+from grader.core.schema import ATTACHMENTS
+from grader.engine.grade import grade
+from grader.engine.kinds import NotebookKind
+from grader.feedback.files import write_reports
+from grader.sandbox.ipython_shell import to_python
 from grader.sandbox.modules import ModuleLoadError
-from grader.sandbox.notebook_worker import NotebookExecutor, to_python
+from grader.sandbox.notebook_worker import NotebookExecutor
+from grader.submissions.notebooks import read_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def reference_notebook(assignment):
+    return NotebookKind(assignment).reference_notebook
+
 SAMPLES = ROOT / "samples"
-#: slow tests run only when asked for (``-m slow``), whatever the suite's default options
-only_when_asked = pytest.mark.skipif("'slow' not in config.getoption('markexpr')", reason="slow: run with -m slow")
 
 
 def run_cells(*sources: str, **options) -> NotebookExecutor:
@@ -41,7 +49,7 @@ def statuses(executor: NotebookExecutor) -> dict[int, str]:
 
 @pytest.fixture(scope="module")
 def backprop():
-    return assignments.load("backprop")
+    return assignments.find_assignment("backprop")
 
 
 def write_notebook(path: Path, cells, kernel: dict | None = None) -> Path:
@@ -236,11 +244,9 @@ def test_hangs_crashes_warnings_and_rebinding_cost_only_their_own_checks(backpro
     assert time.monotonic() - started < 120
 
 
-# -- torch_basics (slow: torch in the worker and in the harness) ---------------------------------------------
-@pytest.mark.slow
-@only_when_asked
+# -- torch_basics (torch in the worker and in the harness) ---------------------------------------------
 def test_torch_basics_reference_and_samples():
-    torch_basics = assignments.load("torch_basics")
+    torch_basics = assignments.find_assignment("torch_basics")
     reference = grade(torch_basics, reference_notebook(torch_basics))
     assert reference["score"] == reference["extra_data"]["max_score"]
     different = grade(torch_basics, SAMPLES / "torch_basics" / "correct_different.ipynb", diagnose=False)
@@ -248,14 +254,3 @@ def test_torch_basics_reference_and_samples():
     buggy = grade(torch_basics, SAMPLES / "torch_basics" / "buggy.ipynb")
     assert {"scheduler-stepped-per-batch", "softmax-before-cross-entropy"} <= \
            {m["id"] for m in buggy["extra_data"]["misconceptions"]}
-
-
-@pytest.mark.slow
-@only_when_asked
-@pytest.mark.parametrize("name", ["backprop", "torch_basics"])
-def test_validate(name):
-    from grader.validate import validate
-
-    report = validate(assignments.load(name), workers=2)
-    assert report.ok, report
-    assert len(report.mistakes) >= 10 and report.named == len(report.mistakes)

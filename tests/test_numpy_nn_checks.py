@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from grader.assignment import load
-from grader.runner import grade
+from grader.core.assignment import find_assignment as load
+from grader.engine.grade import grade
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples" / "numpy_nn"

@@ -13,14 +13,16 @@ import pytest
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
 from PIL import Image as PILImage
-
-from grader import assignment as assignments
-from grader.cli import main
-from grader.plots import artifact_images, artifact_scalars, numeric_series
-from grader.report import clean_text, render_markdown, write_reports
-from grader.report_html import MAX_IMAGES_PER_REPORT, render_html
-from grader.summary import gradebook_csv, load_batch, write_class_outputs
 from report_samples import SECRET_INPUT, TRANSPOSED, sample_results
+
+from grader.cli import main
+from grader.core import assignment as assignments
+from grader.feedback.files import write_reports
+from grader.feedback.html import MAX_IMAGES_PER_REPORT, render_html
+from grader.feedback.markdown import render_markdown
+from grader.feedback.plots import artifact_images, artifact_scalars, numeric_series
+from grader.feedback.summary import gradebook_csv, load_batch, write_class_outputs
+from grader.feedback.view import clean_text
 
 HOSTILE = "<script>alert('x')</script> {{ 7*7 }} {% raw %} \x1b[31mred\x1b[0m \x07bell"
 
@@ -204,9 +206,9 @@ def test_a_report_draws_a_bounded_number_of_figures():
 @pytest.fixture(scope="module")
 def graded_without_bias(tmp_path_factory):
     """A handmade submission that forgets the bias in DenseLayer.forward_propagation, graded for real."""
-    from grader.runner import grade
+    from grader.engine.grade import grade
 
-    numpy_nn = assignments.load("numpy_nn")
+    numpy_nn = assignments.find_assignment("numpy_nn")
     submission = tmp_path_factory.mktemp("submission")
     for path in numpy_nn.solution_dir.glob("*.py"):
         shutil.copy(path, submission / path.name)

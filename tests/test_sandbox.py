@@ -9,9 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from grader.assignment import PROJECT_ROOT
+from grader.core.paths import PACKAGE_PARENT as PROJECT_ROOT
+from grader.core.paths import reference_folders
+from grader.core.types import Limits, ProbeFailure, StagedCode
 from grader.sandbox import forkserver, isolation
-from grader.sandbox.client import Limits, ProbeFailure, SandboxClient, StagedCode
+from grader.sandbox.client import SandboxClient
 
 PROBES = '''
 import os, sys
@@ -88,7 +90,7 @@ def client(staged: StagedCode, limits: Limits | None = None, **kwargs) -> Sandbo
 
 
 def best_level() -> str:
-    server = forkserver.server_for(("numpy",))
+    server = forkserver.server_for(("numpy",), reference_folders())
     return server.level if server else "rlimits-only"
 
 
@@ -102,12 +104,12 @@ def test_probe_round_trip_through_the_fork_server(staged):
 
 
 def test_the_fork_server_is_started_once_and_reused(staged):
-    first = forkserver.server_for(("numpy",))
+    first = forkserver.server_for(("numpy",), reference_folders())
     with client(staged) as one:
         one.run("constant")
     with client(staged) as two:
         two.run("constant")
-    assert forkserver.server_for(("numpy",)) is first
+    assert forkserver.server_for(("numpy",), reference_folders()) is first
 
 
 def test_every_client_gets_a_fresh_process(staged):
@@ -120,8 +122,8 @@ def test_every_client_gets_a_fresh_process(staged):
 
 
 def test_the_worker_holds_no_harness_modules(staged):
-    from grader.probing import TrustedRunner
-    from grader.assignment import load
+    from grader.checks.probing import TrustedRunner
+    from grader.core.assignment import find_assignment as load
 
     assignment = load("numpy_nn")
     TrustedRunner(assignment.package, assignment.solution_files(), assignment.homes, assignment.probes_source())
@@ -233,7 +235,6 @@ def test_bwrap_uid_worker_sees_only_its_own_world(staged):
     assert set(seen["env"]) >= {"HOME", "PATH"} and not any(k.startswith("NNGRADE") for k in seen["env"])
 
 
-@pytest.mark.slow
 def test_torch_preload_makes_torch_free_for_workers(staged):
     pytest.importorskip("torch")
     timings = []
@@ -247,5 +248,5 @@ def test_torch_preload_makes_torch_free_for_workers(staged):
 
 @pytest.mark.skipif(not (os.geteuid() == 0 and isolation.bwrap_path()), reason="needs root and bubblewrap installed")
 def test_root_with_bubblewrap_gets_the_strongest_level():
-    server = forkserver.server_for(("numpy",))
+    server = forkserver.server_for(("numpy",), reference_folders())
     assert server is not None and server.level == "bwrap+uid", (server.warning if server else forkserver._failures)

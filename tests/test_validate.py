@@ -1,16 +1,29 @@
-"""`nngrade validate numpy_nn`: the reference earns everything, the skeleton almost nothing, every mistake is caught."""
-from grader import assignment as assignments
-from grader.validate import SKELETON_MAX_FRACTION, validate
+"""Every assignment is proven by the default suite: its reference earns every point with no mistake named, and its
+released skeleton almost none. The whole proof, every catalogued mistake caught and named, is `nngrade validate`,
+which `.ci/run` runs for every assignment."""
+import pytest
+
+from grader.authoring.release import release
+from grader.authoring.validate import SKELETON_MAX_FRACTION
+from grader.core import assignment as assignments
+from grader.engine.grade import grade
+
+WITH_REFERENCE = [n for n in assignments.available() if assignments.find_assignment(n).has_reference]
 
 
-def test_numpy_nn_checks_are_proven():
-    report = validate(assignments.load("numpy_nn"), workers=2)
-    assert report.reference_failures == [] and report.reference_score == report.max_score
-    assert report.reference_misconceptions == [], "a misconception was named on the reference (false alarm)"
-    assert report.skeleton_score <= SKELETON_MAX_FRACTION * report.max_score
-    assert len(report.mistakes) >= 30
-    missed = [m.id for m in report.mistakes if not m.caught]
-    assert missed == [], f"mistakes no check of their class catches: {missed}"
-    unnamed = [m.id for m in report.mistakes if not m.named]
-    assert unnamed == [], f"mistakes caught but not named: {unnamed}"
-    assert report.ok
+def test_every_assignment_of_the_course_is_proven_here():
+    assert set(WITH_REFERENCE) >= {"numpy_nn", "backprop", "torch_basics", "cnn"}
+
+
+@pytest.mark.parametrize("name", WITH_REFERENCE)
+def test_reference_full_marks_and_skeleton_near_zero(name, tmp_path):
+    assignment = assignments.find_assignment(name)
+    reference = grade(assignment, assignment.solution_dir)
+    failed = [f"{t['name']}: {t['output']}" for t in reference["tests"] if t["status"] != "passed"]
+    assert failed == [] and reference["score"] == reference["extra_data"]["max_score"] > 0
+    assert reference["extra_data"]["misconceptions"] == [], "a mistake was named on the reference (false alarm)"
+    bundle = release(assignment, tmp_path / "bundle")
+    skeleton = grade(assignment, bundle / assignment.package, diagnose=False)
+    assert skeleton["extra_data"]["max_score"] == reference["extra_data"]["max_score"]
+    assert skeleton["score"] <= SKELETON_MAX_FRACTION * skeleton["extra_data"]["max_score"]
+    assert skeleton["extra_data"]["grader_errors"] == 0

@@ -22,82 +22,18 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
-from grader.sandbox import forkserver, wire
+from grader.core.paths import reference_folders
+from grader.core.types import Limits, ProbeFailure, StagedCode
+from grader.sandbox import forkserver, isolation, wire
 from grader.sandbox.modules import CONTROL_CHARACTERS
 
 GRADER_PARENT = str(Path(__file__).resolve().parents[2])
 _BOOTSTRAP = (
     "import sys; sys.path.insert(0, {parent!r}); "
-    "from grader.sandbox.worker_main import main; sys.path.remove({parent!r}); main(sys.argv)"
+    "from grader.sandbox.worker import main; sys.path.remove({parent!r}); main(sys.argv)"
 )
-
-
-@dataclass
-class Limits:
-    """Resource limits of one worker (the assignment's ``[limits]`` table overrides them)."""
-
-    probe_seconds: float = 10.0
-    import_seconds: float = 20.0
-    cpu_seconds: int = 600
-    memory_mb: int = 2048
-    file_mb: int = 16
-    open_files: int = 256
-    processes: int = 64  # processes and threads; binds exactly where each worker has its own uid
-
-    @classmethod
-    def from_table(cls, table: dict | None) -> "Limits":
-        known = {k: v for k, v in (table or {}).items() if k in cls.__dataclass_fields__}
-        return cls(**known)
-
-    def for_worker(self, address_space: bool = True) -> dict:
-        return {
-            "cpu_seconds": self.cpu_seconds,
-            "memory_bytes": self.memory_mb * 1024 * 1024 if self.memory_mb and address_space else 0,
-            "file_bytes": self.file_mb * 1024 * 1024,
-            "open_files": self.open_files,
-            "processes": self.processes,
-        }
-
-
-class ProbeFailure(Exception):
-    """A probe that did not return a value: the student's exception, a timeout or a crash."""
-
-    def __init__(self, kind: str, message: str, error: dict | None = None):
-        super().__init__(message)
-        self.kind, self.message, self.error = kind, message, error or {}
-
-
-@dataclass
-class StagedCode:
-    """A submission laid out for a worker: ``workdir`` holds the files named in ``files``."""
-
-    workdir: Path
-    files: dict[str, str]                 # module name -> path relative to workdir
-    display_names: dict[str, str] = field(default_factory=dict)
-
-    def sources(self) -> dict[str, np.ndarray]:
-        """Every regular file under ``workdir`` (relative POSIX path -> bytes as uint8), for the worker."""
-        found = {}
-        for path in sorted(self.workdir.rglob("*")):
-            if path.is_file() and not path.is_symlink():
-                found[path.relative_to(self.workdir).as_posix()] = np.frombuffer(path.read_bytes(), np.uint8)
-        return found
-
-
-def worker_environment(home: Path) -> dict[str, str]:
-    """A scrubbed environment: nothing of the grader's, math libraries single-threaded."""
-    one = "1"
-    return {
-        "PATH": "/usr/bin:/bin", "HOME": str(home), "TMPDIR": str(home), "LANG": "C.UTF-8",
-        "OMP_NUM_THREADS": one, "OPENBLAS_NUM_THREADS": one, "MKL_NUM_THREADS": one,
-        "NUMEXPR_NUM_THREADS": one, "VECLIB_MAXIMUM_THREADS": one,
-        "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1",
-    }
 
 
 DEFAULT_PRELOAD = ("numpy",)
@@ -132,11 +68,15 @@ class SandboxClient:
     code (default numpy; add ``"torch"`` for PyTorch assignments), imported
     once per harness process by the fork server. ``sandbox`` tells the level
     of isolation the worker got and, below the strongest, a warning.
+    ``hidden``: folders the worker must not see (default: every ``reference/``
+    the harness knows of).
     """
 
     def __init__(self, code: StagedCode, package: str, homes: dict[str, str], probes_source: str,
-                 limits: Limits | None = None, output_dir: Path | None = None, preload=None):
+                 limits: Limits | None = None, output_dir: Path | None = None, preload=None,
+                 hidden: list[Path] | None = None):
         self.code, self.package, self.homes = code, package, homes
+        self.hidden = list(hidden) if hidden is not None else reference_folders()
         self.probes_source = probes_source
         self.limits = limits or Limits()
         self.output_dir = Path(output_dir or code.workdir.parent)
@@ -162,7 +102,7 @@ class SandboxClient:
         stdout = open(self.output_dir / "worker-stdout.txt", "ab")
         stderr = open(self.output_dir / "worker-stderr.txt", "ab")
         try:
-            server = forkserver.server_for(self.preload)
+            server = forkserver.server_for(self.preload, self.hidden)
             if server is not None:
                 self.process, _home = server.spawn(limits, [to_worker_r, from_worker_w, stdout.fileno(),
                                                             stderr.fileno()])
@@ -187,7 +127,6 @@ class SandboxClient:
         self.import_errors = reply.get("import_errors", {}) if isinstance(reply, dict) else {}
 
     def _spawn(self, limits: dict, request_fd: int, response_fd: int, stdout, stderr) -> SpawnedWorker:
-        from grader.sandbox import isolation
 
         home = Path(tempfile.mkdtemp(prefix="nngrade-worker-"))
         config = {"request_fd": request_fd, "response_fd": response_fd, "limits": limits,
@@ -195,7 +134,7 @@ class SandboxClient:
         process = subprocess.Popen(
             [sys.executable, "-I", "-c", _BOOTSTRAP.format(parent=GRADER_PARENT), json.dumps(config)],
             pass_fds=(request_fd, response_fd), cwd=home, stdin=subprocess.DEVNULL,
-            stdout=stdout, stderr=stderr, env=worker_environment(home), start_new_session=True)
+            stdout=stdout, stderr=stderr, env=isolation.worker_environment(home), start_new_session=True)
         reason = forkserver._failures.get(self.preload)
         warning = isolation.WARNINGS["rlimits-only"] + (f" (no fork server: {reason})" if reason else "")
         self.sandbox = {"level": "rlimits-only", "warning": warning, "start": "spawn"}

@@ -103,11 +103,15 @@ def allocate_uid() -> int:
     return UID_BASE + (os.getpid() % 4_000_000) * UID_SLOTS + next(_uid_counter) % UID_SLOTS
 
 
-def hidden_paths() -> list[Path]:
-    """Folders a worker must never see: every ``reference/`` the harness knows of."""
-    from grader.assignment import PROJECT_ROOT, course_root
-
-    return sorted({(root / "reference").resolve() for root in (PROJECT_ROOT, course_root())})
+def worker_environment(home: Path) -> dict[str, str]:
+    """A scrubbed environment: nothing of the grader's, math libraries single-threaded."""
+    one = "1"
+    return {
+        "PATH": "/usr/bin:/bin", "HOME": str(home), "TMPDIR": str(home), "LANG": "C.UTF-8",
+        "OMP_NUM_THREADS": one, "OPENBLAS_NUM_THREADS": one, "MKL_NUM_THREADS": one,
+        "NUMEXPR_NUM_THREADS": one, "VECLIB_MAXIMUM_THREADS": one,
+        "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1",
+    }
 
 
 def python_paths(grader_package: Path, preload: list[str]) -> list[Path]:
@@ -136,12 +140,13 @@ def python_paths(grader_package: Path, preload: list[str]) -> list[Path]:
     return kept
 
 
-def bwrap_command(homes: str, grader_package: Path, preload: list[str]) -> list[str]:
+def bwrap_command(homes: str, grader_package: Path, preload: list[str], hidden: list[Path]) -> list[str]:
     """The bubblewrap command line that wraps the fork server.
 
     The sandbox's root is an empty tmpfs; into it go the system folders and the
     Python folders, read-only, a private ``/tmp``, a fresh ``/proc`` and a
-    minimal ``/dev``, and a size-capped tmpfs at ``homes`` for the workers.
+    minimal ``/dev``, and a size-capped tmpfs at ``homes`` for the workers;
+    each of the ``hidden`` folders is covered by an empty one.
     """
     bwrap = bwrap_path()
     if bwrap is None:
@@ -182,9 +187,9 @@ def bwrap_command(homes: str, grader_package: Path, preload: list[str]) -> list[
         make_parents(path)
         args += ["--ro-bind", str(path), str(path)]
         bound.append(path)
-    for hidden in hidden_paths():
-        if hidden.is_dir() and any(hidden == b or b in hidden.parents for b in bound):
-            args += ["--tmpfs", str(hidden)]
+    for folder in hidden:
+        if folder.is_dir() and any(folder == b or b in folder.parents for b in bound):
+            args += ["--tmpfs", str(folder)]
     make_parents(Path(homes))
     args += ["--perms", "0711", "--size", str(HOMES_TMPFS_BYTES), "--tmpfs", homes, "--chdir", "/"]
     return args

@@ -17,7 +17,6 @@ import traceback
 import uuid
 from pathlib import Path
 
-
 MAX_ERROR_CHARS = 2000
 #: str.translate table that deletes control characters (ANSI escapes start with one) but keeps newlines and tabs.
 CONTROL_CHARACTERS = {c: None for c in range(32) if chr(c) not in "\n\t"} | {0x7f: None}

@@ -46,13 +46,13 @@ import sys
 import time
 import types
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from grader.sandbox.ipython_shell import Shell, cell_filename, display, to_python
 from grader.sandbox.modules import ModuleLoadError
+from grader.sandbox.notebook_ast import RECORDER, RecordDefinitions, is_definition
 
-RECORDER = "__nngrade_defined__"
-DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 #: how often a cell past its deadline is interrupted again (if it swallowed the first interruption)
 REPEAT_INTERRUPT_SECONDS = 0.5
 OUTPUT_TAIL_CHARS = 2000
@@ -61,10 +61,6 @@ ERROR_CHARS = 600
 
 class CellTimeout(BaseException):
     """Raised inside a cell that runs past its time limit (a BaseException, so ``except Exception`` lets it through)."""
-
-
-def cell_filename(cell: int) -> str:
-    return f"<cell {cell}>"
 
 
 @dataclass
@@ -99,83 +95,11 @@ class _TailBuffer(io.TextIOBase):
 
 
 class CellSources:
-    """The notebook's cells as 'files' for :func:`grader.sandbox.worker_main.describe_exception` (``cell 7 line 3``)."""
+    """The notebook's cells as 'files' for :func:`grader.sandbox.worker.describe_exception` (``cell 7 line 3``)."""
 
     def __init__(self, cells: list[int]):
         self.files = {f"cell{n}": PurePosixPath(cell_filename(n)) for n in cells}
         self.display_names = {f"cell{n}": f"cell {n}" for n in cells}
-
-
-def to_python(source: str) -> str:
-    """Cell source as plain Python: IPython's transformer rewrites ``%magic``/``!shell`` lines into calls."""
-    try:
-        ast.parse(source)
-        return source
-    except SyntaxError:
-        pass
-    from IPython.core.inputtransformer2 import TransformerManager
-
-    return TransformerManager().transform_cell(source)
-
-
-class _RecordDefinitions(ast.NodeTransformer):
-    """Insert ``__nngrade_defined__("name")`` after every def/class statement that runs at module level."""
-
-    def _body(self, statements: list[ast.stmt]) -> list[ast.stmt]:
-        out = []
-        for statement in statements:
-            out.append(self.visit(statement))
-            if isinstance(statement, DEFINITIONS):
-                call = ast.Expr(ast.Call(ast.Name(RECORDER, ast.Load()), [ast.Constant(statement.name)], []))
-                out.append(ast.copy_location(call, statement))
-        return out
-
-    def visit_Module(self, node):
-        node.body = self._body(node.body)
-        return node
-
-    def _compound(self, node):
-        for name in ("body", "orelse", "finalbody"):
-            if isinstance(getattr(node, name, None), list):
-                setattr(node, name, self._body(getattr(node, name)))
-        for handler in getattr(node, "handlers", []):
-            handler.body = self._body(handler.body)
-        for case in getattr(node, "cases", []):
-            case.body = self._body(case.body)
-        return node
-
-    visit_If = visit_For = visit_AsyncFor = visit_While = visit_With = visit_AsyncWith = _compound
-    visit_Try = visit_Match = _compound
-    if sys.version_info >= (3, 11):
-        visit_TryStar = _compound
-
-    def visit_FunctionDef(self, node):  # definitions inside functions and classes are not module level
-        return node
-
-    visit_AsyncFunctionDef = visit_ClassDef = visit_FunctionDef
-
-
-def _is_constant(node: ast.expr) -> bool:
-    if isinstance(node, ast.Constant):
-        return True
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-        return _is_constant(node.operand)
-    if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
-        return all(_is_constant(e) for e in node.elts)
-    if isinstance(node, ast.Dict):
-        return all(k is not None and _is_constant(k) for k in node.keys) and all(_is_constant(v) for v in node.values)
-    return False
-
-
-def is_definition(statement: ast.stmt) -> bool:
-    """Statements that still run in definitions-only mode."""
-    if isinstance(statement, (ast.Import, ast.ImportFrom) + DEFINITIONS):
-        return True
-    if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call):
-        return getattr(statement.value.func, "id", None) == RECORDER
-    if isinstance(statement, (ast.Assign, ast.AnnAssign)) and statement.value is not None:
-        return _is_constant(statement.value)
-    return False
 
 
 def _describe_error(exc: BaseException, cell: int) -> str:
@@ -202,106 +126,6 @@ def _describe_error(exc: BaseException, cell: int) -> str:
     return text[:ERROR_CHARS]
 
 
-class _Shell:
-    """What ``get_ipython()`` returns inside a graded notebook: the magics that make sense when grading.
-
-    ``%matplotlib`` and other display/configuration magics do nothing (plots go
-    to the Agg backend); ``%time``/``%%time`` run their code once and print the
-    time; ``%timeit``/``%%timeit`` run their code once; ``%%capture`` runs its
-    cell; ``%%writefile`` writes inside the working folder. Shell escapes
-    (``!pip install …``) and other magics are not run: a note says so.
-    """
-
-    QUIET = {"matplotlib", "config", "load_ext", "reload_ext", "unload_ext", "autoreload", "aimport", "precision",
-             "pinfo", "pinfo2", "pdef", "pdoc", "psource", "who", "whos", "who_ls", "lsmagic", "xmode", "colors",
-             "html", "markdown", "latex", "javascript", "js", "svg", "md"}
-
-    def __init__(self, executor: "NotebookExecutor"):
-        self._executor = executor
-
-    @property
-    def user_ns(self) -> dict:
-        return self._executor.namespace
-
-    def _cell(self) -> int:
-        return self._executor.current_cell or 0
-
-    def run_line_magic(self, name: str, line: str, _stack_depth: int = 1):
-        if name in self.QUIET:
-            return None
-        if name == "time":
-            return self._time(line)
-        if name == "timeit":
-            return self._evaluate(re.sub(r"^\s*((-[nrp]\s*\d+|-[tcqo])\s*)*", "", line))
-        if name == "pylab":
-            self._executor.exec_source("import numpy\nimport matplotlib\nfrom matplotlib import pylab, mlab, pyplot\n"
-                                       "np = numpy\nplt = pyplot\nfrom pylab import *\nfrom numpy import *\n",
-                                       self._cell())
-            return None
-        self._executor.note(f"cell {self._cell()}: the magic %{name} is not run by the grader")
-        return None
-
-    def run_cell_magic(self, name: str, line: str, cell: str):
-        if name in self.QUIET:
-            return None
-        if name in ("time", "capture"):
-            started = time.perf_counter()
-            self._executor.exec_source(cell, self._cell())
-            if name == "time":
-                print(f"Wall time: {time.perf_counter() - started:.3g} s")
-            return None
-        if name == "timeit":
-            self._executor.exec_source(cell, self._cell())
-            return None
-        if name == "writefile":
-            return self._writefile(line, cell)
-        self._executor.note(f"cell {self._cell()}: the cell magic %%{name} is not run by the grader")
-        return None
-
-    def system(self, command: str):
-        self._executor.note(f"cell {self._cell()}: the shell command !{command.strip()[:80]} was not run "
-                            "(the grader runs no shell commands; everything the assignment needs is installed)")
-
-    def getoutput(self, command: str, split: bool = True):
-        self.system(command)
-        return []
-
-    def _evaluate(self, code: str):
-        filename = cell_filename(self._cell())
-        try:
-            compiled = compile(code, filename, "eval")
-        except SyntaxError:
-            exec(compile(code, filename, "exec"), self._executor.namespace)
-            return None
-        return eval(compiled, self._executor.namespace)
-
-    def _time(self, code: str):
-        started = time.perf_counter()
-        value = self._evaluate(code)
-        print(f"Wall time: {time.perf_counter() - started:.3g} s")
-        return value
-
-    def _writefile(self, line: str, body: str):
-        parts = line.split()
-        append = "-a" in parts or "--append" in parts
-        names = [p for p in parts if not p.startswith("-")]
-        target = Path(names[0]) if names else None
-        if target is None or target.is_absolute() or ".." in target.parts:
-            self._executor.note(f"cell {self._cell()}: %%writefile {line.strip()} was not run "
-                                "(only files inside the notebook's folder can be written)")
-            return None
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with open(target, "a" if append else "w", encoding="utf-8") as handle:
-            handle.write(body)
-        return None
-
-
-def _display(*objects, **_options):
-    """Jupyter's ``display``: prints the repr (what a plain console shows)."""
-    for item in objects:
-        print(repr(item))
-
-
 class NotebookExecutor:
     """Runs code cells ``[{"cell": position, "source": text}, …]`` and remembers what each defined."""
 
@@ -318,7 +142,7 @@ class NotebookExecutor:
         self.cell_context = cell_context or contextlib.nullcontext   # entered around each cell
         self.module = types.ModuleType(module_name)
         self.namespace = self.module.__dict__
-        self.namespace.update({RECORDER: self._record, "get_ipython": self._get_ipython, "display": _display})
+        self.namespace.update({RECORDER: self._record, "get_ipython": self._get_ipython, "display": display})
         self.definitions: dict[str, list[int]] = {}   # name -> cells whose def/class statement of it ran, in order
         self.watch = list(watch)                       # graded names: which cell last assigned each is recorded
         self.assigned: dict[str, int] = {}
@@ -327,7 +151,7 @@ class NotebookExecutor:
         self.notes: list[str] = []
         self.current_cell: int | None = None
         self.sources = CellSources([n for n, _ in self.cells])
-        self._shell = _Shell(self)
+        self._shell = Shell(self)
         self._armed = False
 
     # -- hooks the cells call ---------------------------------------------------
@@ -363,7 +187,7 @@ class NotebookExecutor:
         python = to_python(source)
         filename = cell_filename(cell)
         linecache.cache[filename] = (len(python), None, python.splitlines(True), filename)
-        tree = _RecordDefinitions().visit(ast.parse(python, filename))
+        tree = RecordDefinitions().visit(ast.parse(python, filename))
         return ast.fix_missing_locations(tree).body
 
     def exec_source(self, source: str, cell: int) -> None:
@@ -401,11 +225,12 @@ class NotebookExecutor:
             self.current_cell = None
         return self.record(time.monotonic() - started)
 
-    def _run_cell(self, cell: int, source: str, over_budget: bool) -> CellRun:
-        run = CellRun(cell)
+    def _statements(self, run: CellRun, source: str, over_budget: bool) -> list[ast.stmt] | None:
+        """The cell's statements, with ``run`` saying how they run; None when the cell does not run at all."""
+        cell = run.cell
         if cell in self.drop:
             run.status, run.error = "not-run", self.drop[cell]
-            return run
+            return None
         if cell in self.skip:
             run.status, run.error, run.definitions_only = "not-run", self.skip[cell], True
         elif over_budget:
@@ -413,12 +238,17 @@ class NotebookExecutor:
             run.error = f"the notebook had used its {self.total_seconds:g} s; this cell ran for its definitions only"
         self.current_cell = cell
         try:
-            statements = self._parse(source, cell)
+            return self._parse(source, cell)
         except SyntaxError as exc:
             run.status, run.error = "syntax", _describe_error(exc, cell)
-            return run
         except Exception as exc:  # noqa: BLE001 (IPython's transformer on very odd input)
             run.status, run.error = "syntax", f"the cell could not be read ({type(exc).__name__}: {exc})"[:ERROR_CHARS]
+        return None
+
+    def _run_cell(self, cell: int, source: str, over_budget: bool) -> CellRun:
+        run = CellRun(cell)
+        statements = self._statements(run, source, over_budget)
+        if statements is None:
             return run
         output = _TailBuffer()
         before = {name: id(self.namespace.get(name)) for name in self.watch}

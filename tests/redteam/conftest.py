@@ -23,9 +23,11 @@ from pathlib import Path
 
 import pytest
 
-from grader.assignment import PROJECT_ROOT, Assignment
-from grader.report import write_reports
-from grader.runner import grade
+from grader.core.assignment import Assignment
+from grader.core.paths import PACKAGE_PARENT as PROJECT_ROOT
+from grader.core.paths import reference_folders
+from grader.engine.grade import grade
+from grader.feedback.files import write_reports
 from grader.sandbox import forkserver
 
 LIMITS = "[limits]\nprobe_seconds = 2\nimport_seconds = 3\nmemory_mb = 512\ncpu_seconds = 20\n"
@@ -47,27 +49,32 @@ def relu_forward(api, x):
     return api.ReLUActivation().activation_function(x)
 '''
 
-CHECKS = '''"""Checks of the red-team copy of numpy_nn: one public, one hidden."""
+_CHECKS_HEADER = '''"""Checks of the red-team copy of numpy_nn."""
 import numpy as np
 import pytest
 
 from grader.checks import assert_close
 
 RNG = np.random.default_rng(7)
-DENSE = dict(weights=RNG.normal(size=(4, 3)), biases=RNG.normal(size=(1, 3)), x=RNG.normal(size=(5, 4)))
-RELU = dict(x=RNG.normal(size=(6, 5)))
+'''
+#: The copy's check files: one public check, one hidden.
+CHECKS = {
+    "test_public_redteam.py": _CHECKS_HEADER + '''DENSE = dict(weights=RNG.normal(size=(4, 3)), biases=RNG.normal(size=(1, 3)), x=RNG.normal(size=(5, 4)))
 
 
 @pytest.mark.check("DenseLayer.forward_propagation: output on given weights", points=2)
 def test_dense_forward(student, reference):
     assert_close(student.run("dense_forward", DENSE), reference.run("dense_forward", DENSE), "output")
+''',
+    "test_hidden_redteam.py": _CHECKS_HEADER + '''RELU = dict(x=RNG.normal(size=(6, 5)))
+pytestmark = pytest.mark.hidden
 
 
-@pytest.mark.hidden
 @pytest.mark.check("ReLUActivation.activation_function: output", points=1)
 def test_relu_forward(student, reference):
     assert_close(student.run("relu_forward", RELU), reference.run("relu_forward", RELU), "output")
-'''
+''',
+}
 
 
 def _with_limits(toml: str) -> str:
@@ -119,9 +126,11 @@ class RedTeam:
         checks = target / "checks"
         for path in checks.glob("*.py"):
             path.unlink()
-        (checks / "conftest.py").write_text("from grader.plugin import *  # noqa: F401,F403\n", encoding="utf-8")
+        (checks / "conftest.py").write_text("from grader.engine.pytest_plugin import *  # noqa: F401,F403\n",
+                                            encoding="utf-8")
         (checks / "probes.py").write_text(PROBES, encoding="utf-8")
-        (checks / "test_redteam_checks.py").write_text(CHECKS, encoding="utf-8")
+        for name, text in CHECKS.items():
+            (checks / name).write_text(text, encoding="utf-8")
         self.assignment = Assignment.from_dir(target, "numpy_nn")
         self.reference_layers = target / "numpy_nn" / "layers.py"
         self.cwd = root / "cwd"
@@ -192,7 +201,7 @@ class RedTeam:
         return self.honest_score("reference")
 
     def level(self) -> str:
-        server = forkserver.server_for(self.assignment.preload)
+        server = forkserver.server_for(self.assignment.preload, reference_folders())
         return server.level if server is not None else "rlimits-only"
 
 

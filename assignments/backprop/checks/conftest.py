@@ -4,9 +4,8 @@ import pytest
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
-from grader.checks import CheckFailure, assert_gradient, relative_error
-from grader.plugin import *  # noqa: F401,F403
-from grader.sandbox.client import ProbeFailure
+from grader.checks import CheckFailure, ProbeFailure, assert_gradient, relative_error
+from grader.engine.pytest_plugin import *  # noqa: F401,F403
 
 
 @pytest.fixture

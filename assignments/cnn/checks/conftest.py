@@ -1,7 +1,7 @@
 """The cnn checks: ``student``, ``reference``, ``thresholds``, ``artifacts`` come from the grader's plugin.
 
 ``accuracy_check`` trains the student's CNN with the student's own loop in the
-sandbox on a data set of :mod:`grader.datasets`; the worker gets the training
+sandbox on a data set of :mod:`grader.checks.datasets`; the worker gets the training
 images and labels and the test *images*; the test labels stay here, and the
 accuracy is computed here.
 """
@@ -11,11 +11,9 @@ import numpy as np
 import pytest
 import torch
 
-from grader import plugin
-from grader.checks import fail
-from grader.datasets import DatasetError, load
-from grader.plugin import *  # noqa: F401,F403
-from grader.sandbox.client import ProbeFailure
+from grader.checks import ProbeFailure, fail
+from grader.checks.datasets import DatasetError, load_images
+from grader.engine.pytest_plugin import *  # noqa: F401,F403
 
 #: The parts the accuracy checks run; a failure in one of them is the likely cause of a low accuracy.
 PIPELINE = ("CNN", "prepare_images", "make_loaders", "get_device", "train_epoch", "evaluate", "predict", "fit",
@@ -29,21 +27,20 @@ STARTUP_SECONDS = 30
 torch.set_num_threads(1)
 
 
-def _likely_cause() -> str:
+def _likely_cause(checks_so_far) -> str:
     """The failed checks of the parts the pipeline runs, as a line for the report (or '')."""
-    session = plugin.ACTIVE
-    failed = [] if session is None else [r.name for r in session.results.values() if not r.passed and r.cls in PIPELINE]
+    failed = [r.name for r in checks_so_far if not r.passed and r.cls in PIPELINE]
     return ("\nLikely cause, failing above: " + "; ".join(failed)) if failed else ""
 
 
 @pytest.fixture
-def accuracy_check(student, thresholds, assignment, artifacts):
+def accuracy_check(student, thresholds, assignment, artifacts, checks_so_far):
     """``accuracy_check("mnist")``: train, predict, score here; fills the check's artifacts."""
 
     def run(dataset: str) -> None:
         recipe = thresholds[dataset]
         try:
-            data = load(dataset, seed=0, test_fraction=recipe["test_fraction"], paths=assignment.config.get("data"),
+            data = load_images(dataset, seed=0, test_fraction=recipe["test_fraction"], paths=assignment.config.get("data"),
                         base=assignment.root)
         except DatasetError as exc:
             raise RuntimeError(f"the grader cannot load the {dataset} data: {exc}") from None
@@ -60,7 +57,7 @@ def accuracy_check(student, thresholds, assignment, artifacts):
         try:
             answer = student.run("train_and_predict", arguments, timeout=timeout)
         except ProbeFailure as failure:
-            raise ProbeFailure(failure.kind, failure.message + _likely_cause(), failure.error) from None
+            raise ProbeFailure(failure.kind, failure.message + _likely_cause(checks_so_far), failure.error) from None
         predictions = np.asarray(answer["predictions"])
         threshold = float(recipe["accuracy"])
         history = answer.get("history", {})
@@ -75,7 +72,7 @@ def accuracy_check(student, thresholds, assignment, artifacts):
         where = (f"trained for {artifacts['epochs_run']} of at most {answer['epochs_allowed']} epochs on "
                  f"{answer['device']} in {answer['seconds']:.1f} s")
         if accuracy < threshold:
-            hint = _likely_cause() or (
+            hint = _likely_cause(checks_so_far) or (
                 "\nEvery part passed its own checks: look at the learning curves (is the loss going down?).")
             fail(f"test accuracy {accuracy:.3f} on {len(data.y_test)} held-out images is below {threshold:.3f} "
                  f"({where}){hint}")

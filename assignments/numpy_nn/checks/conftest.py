@@ -6,7 +6,7 @@ The folder is put on ``sys.path`` so check files can share ``numpy_nn_support``
 import sys
 from pathlib import Path
 
-from grader.plugin import *  # noqa: F401,F403
+from grader.engine.pytest_plugin import *  # noqa: F401,F403
 
 _HERE = str(Path(__file__).resolve().parent)
 if _HERE not in sys.path:

@@ -19,8 +19,7 @@ import math
 
 import numpy as np
 
-from grader.checks import CheckFailure, assert_close, assert_gradient, compare, fail, relative_error
-from grader.sandbox.client import ProbeFailure
+from grader.checks import CheckFailure, ProbeFailure, assert_close, assert_gradient, compare, fail, relative_error
 
 #: Relative error tolerated between analytic and central-difference gradients.
 GRADIENT_TOLERANCE = 1e-4

@@ -4,7 +4,7 @@ import pytest
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
-from grader.plugin import *  # noqa: F401,F403
+from grader.engine.pytest_plugin import *  # noqa: F401,F403
 
 
 @pytest.fixture

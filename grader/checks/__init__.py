@@ -1,0 +1,21 @@
+"""Layer 4, checks: the check author's library, what an assignment's ``checks/`` files import.
+
+``from grader.checks import assert_close, fail`` in a check file; the fixtures
+and hooks come with ``from grader.engine.pytest_plugin import *`` in its
+``conftest.py``. The modules here: :mod:`~grader.checks.assertions` (failure
+messages a student can act on), :mod:`~grader.checks.plugin` (checks as pytest
+tests), :mod:`~grader.checks.probing` (probes on trusted code),
+:mod:`~grader.checks.mistakes` (the catalogue of classic mistakes) and
+:mod:`~grader.checks.datasets` (held-out image data).
+"""
+from grader.checks.assertions import (
+                                      CheckFailure,
+                                      assert_close,
+                                      assert_gradient,
+                                      compare,
+                                      fail,
+                                      relative_error,
+)
+from grader.core.types import ProbeFailure
+
+__all__ = ["CheckFailure", "ProbeFailure", "assert_close", "assert_gradient", "compare", "fail", "relative_error"]

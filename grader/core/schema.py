@@ -1,0 +1,39 @@
+"""The vocabulary of results.json (CONTRACT §2) that grading writes and the reports read."""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+RESULTS_FILE = "results.json"
+MAX_OUTPUT_CHARS = 4000
+#: Why a failed check failed, as the reports say it.
+KIND_LABELS = {"timeout": "timed out", "crash": "crashed", "memory": "ran out of memory",
+               "import": "could not import your code", "grader": "grader error", "error": "your code raised an error"}
+#: Key of a results dict that carries extra files for the report folder (``notebook.html``); never written to JSON.
+ATTACHMENTS = "_attachments"
+
+
+def misconception_lines(title: str, explanation: str, hint: str) -> list[str]:
+    """How a recognised mistake reads in a test's output (the reports find and restyle exactly these lines)."""
+    lines = [f"Likely mistake: {title}. {explanation}".rstrip()]
+    if hint:
+        lines.append(f"Hint: {hint}")
+    return lines
+
+
+def write_json_atomic(path: Path, data: dict) -> None:
+    """Write then rename, so a reader never sees half a results.json."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, indent=1)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise

@@ -1,0 +1,192 @@
+"""What a report shows, built from results.json alone: :class:`ReportView`.
+
+``report.md`` (:mod:`~grader.feedback.markdown`) and ``report.html`` (:mod:`~grader.feedback.html`) are both
+built from one :class:`ReportView`, so they say the same things: the score, a summary per class
+(the part of a check's name before the first '.' or ':'), the mistakes recognised, and every check with its
+status, points, message and misconception. ``student_view`` (the default, and what ``report.md`` and
+``report.html`` are: the files handed to students) leaves out what could leak a hidden check's inputs: the
+message and artifacts of every check whose visibility is not ``"visible"``, and the submission's own printed
+output (student code can print the hidden probes' inputs). A hidden check still shows its name, points,
+status and the catalogued mistake it revealed: the catalogue's text names the mistake, not the inputs. The
+instructor view (``nngrade report DIR --instructor`` writes it as instructor-report.html) shows everything.
+
+Everything taken from results.json is treated as data: ANSI escapes and control characters are removed,
+sizes are capped (:func:`clean_text`), and the HTML templates escape it.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from grader.core.schema import KIND_LABELS, misconception_lines
+from grader.core.types import check_class
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-Z\\-_]")
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+NAME_LIMIT = 300
+
+
+class ResultsError(ValueError):
+    """A results.json that cannot be read back (names the file and what is wrong)."""
+
+
+def clean_text(text: str, limit: int = 4000) -> str:
+    """Student-controlled text made safe to show: ANSI escapes and control characters removed, size capped."""
+    text = CONTROL.sub("", ANSI.sub("", str(text)))
+    return text if len(text) <= limit else text[:limit] + "… (truncated)"
+
+
+def fmt_points(value: float) -> str:
+    return f"{float(value):g}"
+
+
+@dataclass
+class Misconception:
+    id: str
+    title: str
+    explanation: str
+    hint: str
+    checks: list[str] = field(default_factory=list)  # numbers of the checks where it showed
+
+
+@dataclass
+class CheckView:
+    number: str
+    name: str
+    cls: str
+    score: float
+    max_score: float
+    passed: bool
+    kind: str                 # "" when passed; "failed", "timeout", "crash", … otherwise
+    kind_label: str           # the kind in words ("timed out")
+    hidden: bool
+    details_hidden: bool      # a hidden check in the student view: no message, no artifacts
+    message: str
+    misconceptions: list[Misconception]
+    artifacts: dict
+
+    @property
+    def anchor(self) -> str:
+        return f"check-{self.number}"
+
+
+@dataclass
+class ClassSummary:
+    name: str
+    score: float
+    max_score: float
+    passed: int
+    total: int
+
+    @property
+    def anchor(self) -> str:
+        return "class-" + (re.sub(r"[^A-Za-z0-9_-]+", "-", self.name).strip("-") or "x")
+
+
+@dataclass
+class ReportView:
+    title: str
+    score: float
+    max_score: float
+    student_view: bool
+    notes: list[str]
+    classes: list[ClassSummary]
+    checks: list[CheckView]
+    misconceptions: list[Misconception]
+    student_output: str
+    grader_log: str
+    timings: dict
+    version: str
+
+    @property
+    def passed_count(self) -> int:
+        return sum(c.passed for c in self.checks)
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.score / self.max_score if self.max_score else 0.0
+
+    @property
+    def failed(self) -> list[CheckView]:
+        return [c for c in self.checks if not c.passed]
+
+
+def load_results(path: Path) -> dict:
+    """Read a results.json back, with an error that names the file when it is not one nngrade wrote."""
+    try:
+        results = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ResultsError(f"{path}: cannot read it ({exc.strerror})") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ResultsError(f"{path}: not valid JSON ({exc}); re-grade this submission") from None
+    if not isinstance(results, dict) or not isinstance(results.get("tests"), list) or "score" not in results:
+        raise ResultsError(f"{path}: not an nngrade results.json (no 'score' and 'tests'); re-grade this submission")
+    for i, test in enumerate(results["tests"]):
+        missing = [k for k in ("name", "score", "max_score", "status") if not isinstance(test, dict) or k not in test]
+        if missing:
+            raise ResultsError(f"{path}: tests[{i}] lacks {', '.join(missing)}; re-grade this submission")
+    return results
+
+
+def _strip_misconception_lines(output: str, found: list[Misconception]) -> str:
+    """The check's own message: its output without the 'Likely mistake' lines the report shows on their own."""
+    if not found:
+        return output
+    suffix = "\n".join(line for m in found for line in misconception_lines(m.title, m.explanation, m.hint))
+    if output == suffix:
+        return ""
+    if output.endswith("\n" + suffix):
+        return output[: -len(suffix) - 1]
+    return output
+
+
+def build_view(results: dict, student_view: bool = True) -> ReportView:
+    """Everything a report shows, cleaned and decided once (what a student may see included)."""
+    extra = results.get("extra_data") or {}
+    by_number = {str(c.get("number")): c for c in extra.get("checks", []) if isinstance(c, dict)}
+    misconceptions: dict[str, Misconception] = {}
+    for entry in extra.get("misconceptions", []):
+        if not isinstance(entry, dict) or "id" not in entry:
+            continue
+        mistake = misconceptions.setdefault(str(entry["id"]), Misconception(
+            str(entry["id"]), clean_text(entry.get("title", entry["id"]), NAME_LIMIT),
+            clean_text(entry.get("explanation", ""), 1000), clean_text(entry.get("hint", ""), 1000)))
+        mistake.checks.append(str(entry.get("check", "")))
+    checks, classes = [], {}
+    for test in results["tests"]:
+        number = str(test.get("number", len(checks) + 1))
+        name = clean_text(test["name"], NAME_LIMIT)
+        detail = by_number.get(number, {})
+        passed = test["status"] == "passed"
+        tags = test.get("tags") or []
+        kind = "" if passed else str(detail.get("kind") or next((t for t in tags if t in KIND_LABELS), "failed"))
+        hidden = test.get("visibility", "visible") != "visible"
+        found = [m for m in misconceptions.values() if test["name"] in m.checks]
+        details_hidden = student_view and hidden
+        artifacts = detail.get("artifacts") if isinstance(detail.get("artifacts"), dict) else {}
+        if details_hidden and artifacts.get("student_visible") is not True:
+            artifacts = {}
+        message = "" if details_hidden else clean_text(_strip_misconception_lines(test.get("output") or "", found))
+        check = CheckView(number, name, check_class(name), float(test["score"]), float(test["max_score"]), passed,
+                          kind, KIND_LABELS.get(kind, kind), hidden, details_hidden, message, found, artifacts)
+        checks.append(check)
+        summary = classes.setdefault(check.cls, ClassSummary(check.cls, 0.0, 0.0, 0, 0))
+        summary.score += check.score
+        summary.max_score += check.max_score
+        summary.passed += passed
+        summary.total += 1
+    number_of = {c.name: c.number for c in checks}
+    for mistake in misconceptions.values():
+        mistake.checks = [number_of[n] for n in dict.fromkeys(mistake.checks) if n in number_of]
+    max_score = extra.get("max_score", sum(c.max_score for c in checks))
+    return ReportView(
+        title=clean_text(extra.get("title") or extra.get("assignment") or "Assignment", NAME_LIMIT),
+        score=float(results["score"]), max_score=float(max_score), student_view=student_view,
+        notes=[clean_text(n, 1000) for n in extra.get("notes", [])],
+        classes=list(classes.values()), checks=checks, misconceptions=list(misconceptions.values()),
+        student_output="" if student_view else clean_text(extra.get("student_output", "")),
+        grader_log="" if student_view else clean_text(extra.get("grader_log", "")),
+        timings=extra.get("timings") if isinstance(extra.get("timings"), dict) else {},
+        version=clean_text(extra.get("nngrade_version", ""), 40))
