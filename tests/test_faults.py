@@ -56,6 +56,13 @@ def test_add_large(student, reference):
     assert_close(student.run("add", {"a": 1e9, "b": 2}), reference.run("add", {"a": 1e9, "b": 2}), "sum")
 '''
 
+REFERENCE_BUG = '''
+
+@pytest.mark.check("add: probe that fails on the reference", points=4)
+def test_add_reference_bug(student, reference):
+    assert_close(student.run("add", {"a": 2, "b": 2}), reference.run("add_in_reference_only", {"a": 2, "b": 2}))
+'''
+
 
 def make_course(root: Path, checks: dict[str, str], solution: str = "def add(a, b):\n    return a + b\n") -> Assignment:
     folder = root / "reference" / "mini"
@@ -93,12 +100,7 @@ def test_a_correct_submission_earns_the_declared_points(tmp_path):
 
 
 def test_an_exception_in_the_reference_is_a_grader_error_not_the_students(tmp_path):
-    check = PUBLIC + '''
-
-@pytest.mark.check("add: probe that fails on the reference", points=4)
-def test_add_reference_bug(student, reference):
-    assert_close(student.run("add", {"a": 2, "b": 2}), reference.run("add_in_reference_only", {"a": 2, "b": 2}))
-'''
+    check = PUBLIC + REFERENCE_BUG
     mini = make_course(tmp_path, {"test_public_add.py": check})
     results = grade(mini, submission(tmp_path))
     broken = by_name(results)["add: probe that fails on the reference"]
@@ -169,12 +171,7 @@ def test_a_hidden_file_is_hidden_by_its_name_and_never_released(tmp_path):
 
 
 def test_grade_exits_1_on_a_grader_error_and_a_batch_grades_it_again(tmp_path):
-    check = PUBLIC + '''
-
-@pytest.mark.check("add: probe that fails on the reference", points=4)
-def test_add_reference_bug(student, reference):
-    assert_close(student.run("add", {"a": 2, "b": 2}), reference.run("add_in_reference_only", {"a": 2, "b": 2}))
-'''
+    check = PUBLIC + REFERENCE_BUG
     mini = make_course(tmp_path, {"test_public_add.py": check})
     out = tmp_path / "out"
     done = subprocess.run([sys.executable, "-m", "grader", "grade", str(mini.root), str(submission(tmp_path)),
