@@ -58,8 +58,13 @@ def list_command():
     """The assignments available, with their points."""
     from grader.engine.declared import count_points
 
+    names = assignments.available()
+    if not names:
+        console.print(f"No assignments: {course_root()} is not a course folder (it has no reference/ or "
+                      f"assignments/). Name yours with --course DIR or {COURSE_VARIABLE}.", soft_wrap=True)
+        return
     table = Table("assignment", "title", "points", "checks (public/hidden)")
-    for name in assignments.available():
+    for name in names:
         a = assignments.find_assignment(name)
         public, hidden, points = count_points(a)
         table.add_row(name, a.title, f"{points:g}", f"{public}/{hidden}")

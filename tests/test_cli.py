@@ -46,3 +46,12 @@ def test_demo_grades_the_sample_class(tmp_path):
     assert (tmp_path / "demo" / "summary.html").exists() and "summary.html" in result.stdout
     rows = (tmp_path / "demo" / "gradebook.csv").read_text().splitlines()
     assert len(rows) == 1 + len(students)
+
+
+def test_a_folder_that_is_no_course_is_named_with_the_fix(tmp_path):
+    listed = nngrade("--course", str(tmp_path), "list")
+    assert listed.returncode == 0 and "is not a course folder" in listed.stdout and "--course" in listed.stdout
+    graded = nngrade("--course", str(tmp_path), "grade", "numpy_nn", str(tmp_path), "--out", str(tmp_path / "o"))
+    assert graded.returncode == 2 and "is not a course folder" in graded.stderr
+    missing = nngrade("--course", str(tmp_path / "nowhere"), "list")
+    assert missing.returncode == 2 and "does not exist" in missing.stderr

@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def reference_notebook(assignment):
     return NotebookKind(assignment).reference_notebook
 
+
 SAMPLES = ROOT / "samples"
 
 

@@ -31,7 +31,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-from grader.core.paths import course_root
+from grader.core.paths import COURSE_VARIABLE, course_root
 from grader.core.types import Limits
 from grader.core.visibility import VisibilityError, is_hidden_check_file
 
@@ -176,8 +176,11 @@ def find_assignment(name: str) -> Assignment:
         candidate = course_root() / folder / name
         if (candidate / "assignment.toml").is_file():
             return Assignment.from_dir(candidate, name)
-    known = ", ".join(available()) or "none"
-    raise AssignmentError(f"no assignment named {name!r} (available: {known})")
+    known = ", ".join(available())
+    if not known:
+        raise AssignmentError(f"no assignment named {name!r}: {course_root()} is not a course folder (it has no "
+                              f"reference/ or assignments/); name yours with --course DIR or {COURSE_VARIABLE}")
+    raise AssignmentError(f"no assignment named {name!r} in {course_root()} (available: {known})")
 
 
 @dataclass

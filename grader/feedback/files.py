@@ -20,7 +20,6 @@ def write_report_files(results: dict, out: Path, instructor: bool = False) -> No
         (out / INSTRUCTOR_REPORT).write_text(render_html(results, student_view=False), encoding="utf-8")
 
 
-
 def write_reports(results: dict, out: Path) -> None:
     """results.json, report.md and report.html for one graded submission, plus its attachments (files such as
     notebook.html that grading made, kept out of results.json)."""

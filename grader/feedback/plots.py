@@ -378,4 +378,3 @@ def _histogram_image(scores_json: str) -> Image:
 def score_histogram(scores: list[float], max_score: float, unit: str = "points") -> Image:
     """A histogram of the class's scores on [0, max_score]."""
     return _histogram_image(_canonical([[float(s) for s in scores], float(max_score), unit]))
-

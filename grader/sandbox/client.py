@@ -127,7 +127,6 @@ class SandboxClient:
         self.import_errors = reply.get("import_errors", {}) if isinstance(reply, dict) else {}
 
     def _spawn(self, limits: dict, request_fd: int, response_fd: int, stdout, stderr) -> SpawnedWorker:
-
         home = Path(tempfile.mkdtemp(prefix="nngrade-worker-"))
         config = {"request_fd": request_fd, "response_fd": response_fd, "limits": limits,
                   "preload": list(self.preload)}

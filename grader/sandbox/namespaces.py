@@ -68,7 +68,6 @@ def private_namespaces(homes: str, hidden: list[str], homes_bytes: int, keep: li
     return missing
 
 
-
 def libc():
     return ctypes.CDLL(None, use_errno=True)
 

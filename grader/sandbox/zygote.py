@@ -341,4 +341,3 @@ def zygote_main(argv: list[str]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C in the terminal is the harness's to handle
     zygote.serve()
     os._exit(0)
-

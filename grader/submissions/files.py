@@ -114,8 +114,6 @@ def copy_tree(source: Path, into: Path, notes: list[str]) -> None:
         shutil.copyfile(path, target, follow_symlinks=False)
 
 
-
-
 def copy_in(submission: Path, raw: Path, notes: list[str]) -> str | None:
     """Copy ``submission`` (a folder, a .zip, a .py or an .ipynb) into ``raw``; the reason when nothing can be used."""
     try:

@@ -193,4 +193,3 @@ def replace_in_code_cells(text: str, find: str, replace: str, where: str) -> str
                               "(it must occur exactly once; quote more of the line)")
     hits[0].source = cell_source(hits[0]).replace(find, replace)
     return nbformat.writes(notebook) + "\n"
-
