@@ -38,13 +38,7 @@ from grader.batch.store import (
     store_results,
     summarize,
 )
-from grader.batch.tasks import (
-    DEFAULT_TASK_FUNCTION,
-    AssignmentSource,
-    GradeTask,
-    HarnessFailure,
-    pack_folder,
-)
+from grader.batch.tasks import DEFAULT_TASK_FUNCTION, AssignmentSource, GradeTask, HarnessFailure, pack_folder
 from grader.core.assignment import Assignment, AssignmentError
 from grader.core.schema import write_json_atomic
 from grader.engine.grade import failure_results

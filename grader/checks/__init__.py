@@ -8,14 +8,7 @@ tests), :mod:`~grader.checks.probing` (probes on trusted code),
 :mod:`~grader.checks.mistakes` (the catalogue of classic mistakes) and
 :mod:`~grader.checks.datasets` (held-out image data).
 """
-from grader.checks.assertions import (
-                                      CheckFailure,
-                                      assert_close,
-                                      assert_gradient,
-                                      compare,
-                                      fail,
-                                      relative_error,
-)
+from grader.checks.assertions import CheckFailure, assert_close, assert_gradient, compare, fail, relative_error
 from grader.core.types import ProbeFailure
 
 __all__ = ["CheckFailure", "ProbeFailure", "assert_close", "assert_gradient", "compare", "fail", "relative_error"]

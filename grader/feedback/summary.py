@@ -27,13 +27,7 @@ from grader.core.schema import KIND_LABELS
 from grader.feedback.files import write_report_files
 from grader.feedback.html import environment
 from grader.feedback.plots import Image, score_histogram
-from grader.feedback.view import (
-    ResultsError,
-    build_view,
-    clean_text,
-    fmt_points,
-    load_results,
-)
+from grader.feedback.view import ResultsError, build_view, clean_text, fmt_points, load_results
 
 RESULTS = "results.json"
 GRADEBOOK = "gradebook.csv"
