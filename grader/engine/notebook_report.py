@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import copy
 import re
-
-import nbformat
+from typing import TYPE_CHECKING
 
 from grader.core.assignment import Assignment, NotebookSettings
 from grader.core.schema import ATTACHMENTS
 from grader.sandbox.notebook_worker import cell_problem
+
+if TYPE_CHECKING:
+    import nbformat
 
 HTML_FILE = "notebook.html"
 HTML_IMAGES_MAX_BYTES = 20 * 1024 * 1024

@@ -11,13 +11,14 @@ import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import nbformat
-from nbformat.v4.rwbase import rejoin_lines
+from typing import TYPE_CHECKING
 
 from grader.core.assignment import Assignment, AssignmentError, NotebookSettings
 from grader.core.types import Staged, StagedCode
 from grader.submissions.files import capped, copy_in, skipped
+
+if TYPE_CHECKING:
+    import nbformat
 
 NOTEBOOK_MAX_BYTES = 64 * 1024 * 1024
 CODE_MAX_BYTES = 5 * 1024 * 1024
@@ -47,6 +48,9 @@ def _repair(data: dict) -> None:
 
 def read_notebook(path: Path, shown: str | None = None) -> nbformat.NotebookNode:
     """The notebook at ``path`` as nbformat 4, or :class:`NotebookError` with a message for its author."""
+    import nbformat  # 70 ms to import: only where a notebook is read, never for module submissions
+    from nbformat.v4.rwbase import rejoin_lines
+
     shown = shown or path.name
     if path.stat().st_size > NOTEBOOK_MAX_BYTES:
         raise NotebookError(f"{shown} is larger than {NOTEBOOK_MAX_BYTES >> 20} MB; clear its outputs "
@@ -186,6 +190,8 @@ def stage_notebook(submission: Path, assignment: Assignment, into: Path) -> Stag
 
 def replace_in_code_cells(text: str, find: str, replace: str, where: str) -> str:
     """A mistake's edit on a notebook: ``find`` must occur exactly once in all code cells together."""
+    import nbformat
+
     notebook = nbformat.reads(text, as_version=4)
     hits = [c for c in notebook.cells if c.cell_type == "code" for _ in range(cell_source(c).count(find))]
     if len(hits) != 1:
