@@ -16,7 +16,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from report_samples import sample_results  # noqa: E402
 
-from grader.engine.results import write_json_atomic  # noqa: E402
+from grader.core.schema import write_json_atomic  # noqa: E402
 from grader.feedback.files import write_report_files  # noqa: E402
 from grader.feedback.summary import write_class_outputs  # noqa: E402
 
