@@ -6,7 +6,6 @@ is exercised once on a 2-epoch budget; full grades through the sandbox come last
 """
 from __future__ import annotations
 
-import ast
 import copy
 import dataclasses
 import gzip
@@ -26,6 +25,8 @@ from grader.checks import datasets  # noqa: E402
 from grader.checks.mistakes import Catalogue  # noqa: E402
 from grader.checks.probing import TrustedRunner  # noqa: E402
 from grader.core import assignment as assignments  # noqa: E402
+from grader.core.types import check_class  # noqa: E402
+from grader.engine.declared import declared_checks  # noqa: E402
 from grader.engine.grade import grade  # noqa: E402
 from grader.engine.kinds import catalogue_for  # noqa: E402
 from grader.engine.session import GradingSession, reference_for, run_checks  # noqa: E402
@@ -164,12 +165,7 @@ FAST_FILES = [f for f in ASSIGNMENT.check_files() if "training" not in f.name]
 
 def _check_classes(path: Path) -> set[str]:
     """The classes named by the checks of one file (``CNN`` for ``CNN.forward: ...``)."""
-    names = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        for decorator in getattr(node, "decorator_list", []):
-            if isinstance(decorator, ast.Call) and getattr(decorator.func, "attr", "") == "check":
-                names.add(decorator.args[0].value.split(".", 1)[0].split(":", 1)[0].strip())
-    return names
+    return {check_class(c.name) for c in declared_checks(ASSIGNMENT) if c.file == path.name}
 
 
 def _fast_assignment(files=FAST_FILES):

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from grader.core.assignment import find_assignment as load
+from grader.core.types import check_class
 from grader.engine.grade import grade
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,7 +41,7 @@ def graded(assignment):
 
 
 def _class(test: dict) -> str:
-    return test["name"].split(".", 1)[0].split(":", 1)[0].strip()
+    return check_class(test["name"])
 
 
 def _failed(results: dict) -> list[dict]:

@@ -60,9 +60,10 @@ def _declared_in(path: Path, assignment: Assignment) -> list[DeclaredCheck]:
     return found
 
 
-def declared_checks(assignment: Assignment, public_only: bool = False) -> list[DeclaredCheck]:
-    """Every check of the assignment's check files, in the order they run."""
-    return [check for path in assignment.check_files(public_only) for check in _declared_in(path, assignment)]
+def declared_checks(assignment: Assignment, files: list[Path] | None = None) -> list[DeclaredCheck]:
+    """Every check of ``files`` (default: all the assignment's check files), in the order they run."""
+    files = assignment.check_files() if files is None else files
+    return [check for path in files for check in _declared_in(path, assignment)]
 
 
 def count_points(assignment: Assignment) -> tuple[int, int, float]:

@@ -38,9 +38,13 @@ class ModulesKind:
                              preload=a.preload)
 
     def reference(self):
+        """The reference solution, or in a student bundle (no solution) its recorded answers."""
+        if not self.assignment.has_reference:
+            return RecordedRunner(self.assignment.expected_path)
+        return self.trusted_reference()
+
+    def trusted_reference(self) -> TrustedRunner:
         a = self.assignment
-        if not a.has_reference:
-            return RecordedRunner(a.expected_path)
         return TrustedRunner(a.package, a.solution_files(), a.homes, a.probes_source())
 
     def mutant(self, folder: Path):
@@ -71,9 +75,7 @@ class NotebookKind(ModulesKind):
     def reference_notebook(self) -> Path:
         return self.assignment.solution_dir / NotebookSettings.of(self.assignment).file
 
-    def reference(self):
-        if not self.assignment.has_reference:
-            return RecordedRunner(self.assignment.expected_path)
+    def trusted_reference(self) -> NotebookTrustedRunner:
         return NotebookTrustedRunner(self.reference_notebook, self.assignment)
 
     def mutant(self, folder: Path):

@@ -128,7 +128,7 @@ def run_checks(session: GradingSession, public_only: bool = False) -> tuple[list
     """Run the assignment's checks under pytest with ``session``; (every declared check's result, pytest's output)."""
     assignment = session.assignment
     files = assignment.check_files(public_only=public_only)
-    declared = declared_checks(assignment, public_only)
+    declared = declared_checks(assignment, files)
     _forget_other_checks(assignment.checks_dir)
     output = io.StringIO()
     with _quiet_isolated_pytest(output):
