@@ -94,6 +94,18 @@ class Assignment:
                                   'e.g. preload = ["numpy", "torch"]')
         return value
 
+    @property
+    def packages(self) -> list[str]:
+        """Installed distributions the student's code may import beyond ``preload`` (``packages = ["scikit-learn"]``).
+
+        The sandbox shows a worker these, ``preload`` and what they require, and no other installed package.
+        """
+        value = self.config.get("packages", [])
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            raise AssignmentError(f"{self.root / 'assignment.toml'}: packages must be a list of installed "
+                                  'distribution names, e.g. packages = ["matplotlib", "scikit-learn"]')
+        return value
+
     def solution_files(self) -> dict[str, Path]:
         return {module: self.solution_dir / f"{module}.py" for module in self.modules}
 

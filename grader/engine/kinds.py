@@ -35,7 +35,7 @@ class ModulesKind:
     def student(self, staged: Staged, output_dir: Path) -> SandboxClient:
         a = self.assignment
         return SandboxClient(staged.code, a.package, a.homes, a.probes_source(), a.limits, output_dir=output_dir,
-                             preload=a.preload)
+                             preload=a.preload, packages=a.packages)
 
     def reference(self):
         """The reference solution, or in a student bundle (no solution) its recorded answers."""

@@ -69,18 +69,20 @@ class SandboxClient:
     once per harness process by the fork server. ``sandbox`` tells the level
     of isolation the worker got and, below the strongest, a warning.
     ``hidden``: folders the worker must not see (default: every ``reference/``
-    the harness knows of).
+    the harness knows of). ``packages``: distributions the student's code may
+    import beyond ``preload`` (at level userns no other installed one is visible).
     """
 
     def __init__(self, code: StagedCode, package: str, homes: dict[str, str], probes_source: str,
                  limits: Limits | None = None, output_dir: Path | None = None, preload=None,
-                 hidden: list[Path] | None = None):
+                 hidden: list[Path] | None = None, packages=()):
         self.code, self.package, self.homes = code, package, homes
         self.hidden = list(hidden) if hidden is not None else reference_folders()
         self.probes_source = probes_source
         self.limits = limits or Limits()
         self.output_dir = Path(output_dir or code.workdir.parent)
         self.preload = tuple(preload) if preload else DEFAULT_PRELOAD
+        self.packages = tuple(packages)
         self.process: ForkedWorker | SpawnedWorker | None = None
         self.import_errors: dict[str, str] = {}
         self.starts = 0
@@ -102,7 +104,7 @@ class SandboxClient:
         stdout = open(self.output_dir / "worker-stdout.txt", "ab")
         stderr = open(self.output_dir / "worker-stderr.txt", "ab")
         try:
-            server = forkserver.server_for(self.preload, self.hidden)
+            server = forkserver.server_for(self.preload, self.hidden, self.packages)
             if server is not None:
                 self.process, _home = server.spawn(limits, [to_worker_r, from_worker_w, stdout.fileno(),
                                                             stderr.fileno()])

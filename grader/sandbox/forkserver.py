@@ -13,7 +13,8 @@ children (it is their sub-reaper, so daemonised grandchildren come back to it
 too), reports exit statuses, and kills a worker's process group and everything
 its uid still runs when asked.
 
-Where the machine allows, the zygote itself runs inside bubblewrap
+Where the machine allows, the zygote itself runs in user namespaces of its
+own (level ``userns``: :mod:`grader.sandbox.userns`) or inside bubblewrap
 (:mod:`grader.sandbox.isolation`). Where ``fork`` or descriptor passing is
 missing, :func:`server_for` returns None and the client spawns a fresh
 interpreter per worker as before.
@@ -34,7 +35,7 @@ import time
 import uuid
 from pathlib import Path
 
-from grader.sandbox import isolation
+from grader.sandbox import isolation, rootfs, userns
 from grader.sandbox.zygote import MAX_MESSAGE
 
 _GRADER_PARENT = str(Path(__file__).resolve().parents[2])
@@ -85,8 +86,9 @@ class ForkedWorker:
 class ForkServer:
     """The harness's handle on one zygote (one preload set, one isolation level)."""
 
-    def __init__(self, preload: tuple[str, ...], level: str, hidden: tuple[Path, ...] = ()):
-        self.preload, self.level, self.hidden = preload, level, list(hidden)
+    def __init__(self, preload: tuple[str, ...], level: str, hidden: tuple[Path, ...] = (),
+                 packages: tuple[str, ...] = ()):
+        self.preload, self.level, self.hidden, self.packages = preload, level, list(hidden), packages
         self.warning = isolation.WARNINGS[level]
         self.owner_pid = os.getpid()
         self._lock = threading.Lock()
@@ -99,11 +101,26 @@ class ForkServer:
             self.close()
             raise
 
+    def _userns_settings(self) -> dict:
+        """What the zygote needs to build its namespaces and root (the plan is made here, with the full view)."""
+        names = [*self.preload, *self.packages, *rootfs.WORKER_NEEDS]
+        distributions = rootfs.distribution_closure(names)
+        torch = any((d.metadata["Name"] or "").lower() == "torch" for d in distributions)
+        plan = rootfs.plan(Path(_GRADER_PARENT) / "grader", distributions, self.hidden, sys_folder=torch)
+        root = isolation.is_root()
+        return {"plan": plan, "home_bytes": isolation.HOMES_TMPFS_BYTES,
+                "worker_kuid": isolation.allocate_uid() if root else None,
+                "outer_id": userns.WORKER_ID if root else 0}
+
     def _start(self) -> None:
+        if isolation.needs_root(self.level):
+            raise isolation.IsolationUnavailable(isolation.needs_root(self.level))
         if self.level == "bwrap+uid":
             homes = _BWRAP_HOMES
             prefix = isolation.bwrap_command(homes, Path(_GRADER_PARENT) / "grader", list(self.preload),
                                             self.hidden)
+        elif self.level == "userns":
+            homes, prefix = userns.HOME_ROOT, []
         else:
             # Made, and removed when it exits, by the zygote: it outlives nothing, whatever ends the harness.
             homes = os.path.join(tempfile.gettempdir(), f"nngrade-homes-{uuid.uuid4().hex[:12]}")
@@ -111,9 +128,12 @@ class ForkServer:
         parent_sock, child_sock = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         config = {
             "socket_fd": child_sock.fileno(), "preload": list(self.preload), "homes": homes,
-            "homes_mode": 0o711 if isolation.uses_uid(self.level) else 0o700, "remove_homes": not prefix,
+            "homes_mode": 0o711 if isolation.uses_uid(self.level) else 0o700,
+            "remove_homes": not prefix and self.level != "userns",
             "test_uid": isolation.allocate_uid() if isolation.uses_uid(self.level) else None,
         }
+        if self.level == "userns":
+            config["userns"] = self._userns_settings()
         if self.level == "uid":  # what bubblewrap would do, done by hand where the kernel lets root
             config["private"] = {"hidden": [str(p) for p in self.hidden],
                                  "homes_bytes": isolation.HOMES_TMPFS_BYTES,
@@ -129,7 +149,10 @@ class ForkServer:
         self._sock = parent_sock
         ready = self._receive(_START_SECONDS)
         if not ready.get("ok"):
-            raise ForkServerError(ready.get("error") or "the fork server failed its self-test")
+            error = ready.get("error") or "the fork server failed its self-test"
+            if self.level == "userns" and isolation.userns_blockers():
+                error += " (" + "; ".join(isolation.userns_blockers()) + ")"
+            raise ForkServerError(error)
         if self.level == "uid":
             self.level = "uid" if ready.get("unprotected") else "uid+ns"
             self.warning = isolation.WARNINGS[self.level]
@@ -223,15 +246,24 @@ def fork_available() -> bool:
             and sys.platform.startswith("linux") and os.environ.get("NNGRADE_WORKER_START", "fork") != "spawn")
 
 
-def server_for(preload: list[str] | tuple[str, ...], hidden: list[Path]) -> ForkServer | None:
+def server_for(preload: list[str] | tuple[str, ...], hidden: list[Path],
+               packages: list[str] | tuple[str, ...] = ()) -> ForkServer | None:
     """The running zygote for ``preload`` (started on first use at the strongest level that works).
 
-    None where fork servers are unavailable; the client then spawns workers.
+    ``packages``: the distributions workers may import beyond ``preload`` (level
+    userns shows them no other). None where fork servers are unavailable; the
+    client then spawns workers. A level NNGRADE_SANDBOX asks for that cannot be
+    set up raises :class:`isolation.RequestedLevelUnavailable`.
     """
     if not fork_available():
+        requested = isolation.requested_level()
+        if requested not in (None, "rlimits-only"):
+            raise isolation.RequestedLevelUnavailable(
+                f"NNGRADE_SANDBOX={requested}: this machine cannot start a fork server (Linux, fork and descriptor "
+                "passing are needed; NNGRADE_WORKER_START=spawn turns it off)")
         return None
     # The hidden folders are fixed when a zygote starts: another course folder needs another zygote.
-    key = (tuple(preload), tuple(Path(p) for p in hidden), isolation.requested_level())
+    key = (tuple(preload), tuple(Path(p) for p in hidden), isolation.requested_level(), tuple(packages))
     with _registry_lock:
         server = _servers.get(key)
         if server is not None and server.alive and server.owner_pid == os.getpid():
@@ -242,7 +274,7 @@ def server_for(preload: list[str] | tuple[str, ...], hidden: list[Path]) -> Fork
         reasons = []
         for level in isolation.candidate_levels():
             try:
-                server = ForkServer(key[0], level, key[1])
+                server = ForkServer(key[0], level, key[1], key[3])
             except (ForkServerError, isolation.IsolationUnavailable, OSError) as exc:
                 reasons.append(f"{level}: {exc}")
                 continue
@@ -250,6 +282,10 @@ def server_for(preload: list[str] | tuple[str, ...], hidden: list[Path]) -> Fork
                 server.warning = (server.warning + " (stronger levels failed: " + "; ".join(reasons) + ")").strip()
             _servers[key] = server
             return server
+        if key[2] is not None:
+            raise isolation.RequestedLevelUnavailable(
+                f"NNGRADE_SANDBOX={key[2]} cannot be set up on this machine ({'; '.join(reasons)}); unset "
+                "NNGRADE_SANDBOX to use the strongest level this machine offers")
         _failures[key[0]] = "; ".join(reasons)
         return None
 

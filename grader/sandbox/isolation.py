@@ -1,7 +1,17 @@
 """How strongly this machine can isolate a worker, and the pieces that isolate it.
 
-Levels, strongest first (``NNGRADE_SANDBOX`` may ask for a weaker one):
+Levels, strongest first (``NNGRADE_SANDBOX`` may ask for one; then it is that one or an error):
 
+``userns`` (the default)
+    Unprivileged user namespaces, by hand (:mod:`grader.sandbox.userns`): needs
+    no system package and no root, nor an interpreter other users can read.
+    The fork server gets its own user, mount, pid, network, IPC and UTS
+    namespaces and a root file system of the system folders, the interpreter
+    and the distributions the assignment needs, read-only
+    (:mod:`grader.sandbox.rootfs`); each worker gets a pid namespace, a
+    network, a nested user namespace (an unprivileged uid, no capabilities,
+    mounts locked read-only) and a size-capped private home, ``/tmp`` and
+    ``/dev/shm`` of its own.
 ``bwrap+uid``
     The fork server runs inside bubblewrap: no network, its own pid, IPC and
     UTS namespaces, a file system made of the system and Python folders only
@@ -31,9 +41,11 @@ import shutil
 import sys
 from pathlib import Path
 
-LEVELS = ("bwrap+uid", "uid", "rlimits-only")      # what NNGRADE_SANDBOX may ask for
+LEVELS = ("userns", "bwrap+uid", "uid", "rlimits-only")      # what NNGRADE_SANDBOX may ask for
 #: What a worker reports it got: "uid" becomes "uid+ns" where the namespaces could be made too.
-REPORTED_LEVELS = ("bwrap+uid", "uid+ns", "uid", "rlimits-only")
+REPORTED_LEVELS = ("userns", "bwrap+uid", "uid+ns", "uid", "rlimits-only")
+#: The levels final grading accepts: the worker sees nothing of the course and cannot reach the network.
+STRONG_LEVELS = ("userns", "bwrap+uid")
 _ENV_LEVEL = "NNGRADE_SANDBOX"
 
 #: Worker uids: far above any real account; one block of UID_SLOTS per harness process id.
@@ -44,22 +56,57 @@ UID_SLOTS = 64
 HOMES_TMPFS_BYTES = 512 * 1024 * 1024
 
 WARNINGS = {
+    "userns": "",
     "bwrap+uid": "",
     "uid+ns": ("student code ran under its own user id without bubblewrap: reference/ and /tmp were hidden and the "
                "network cut, but it could read other world-readable files of this machine; "
-               "install bubblewrap (apt-get install bubblewrap) for full isolation"),
+               "allow unprivileged user namespaces (level userns) or install bubblewrap for full isolation"),
     "uid": ("student code ran under its own user id without bubblewrap, and the kernel refused the namespaces "
             "that hide reference/ and /tmp and cut the network: it could read world-readable files (reference/ "
-            "too if its permissions allow), write to world-writable folders and reach the network; install "
-            "bubblewrap (apt-get install bubblewrap) for full isolation"),
+            "too if its permissions allow), write to world-writable folders and reach the network; allow "
+            "unprivileged user namespaces (level userns) or install bubblewrap for full isolation"),
     "rlimits-only": ("student code ran with resource limits only: it could read the files and reach the "
-                     "network and processes of the user running the grader; grade as root with bubblewrap "
-                     "installed (apt-get install bubblewrap) for full isolation"),
+                     "network and processes of the user running the grader; grade on a Linux kernel that allows "
+                     "user namespaces (level userns) for full isolation"),
 }
 
 
 class IsolationUnavailable(RuntimeError):
     """A level that cannot be set up on this machine (the next weaker one is tried)."""
+
+
+class RequestedLevelUnavailable(RuntimeError):
+    """``NNGRADE_SANDBOX`` asks for a level this machine cannot give: an error, never a quiet fallback."""
+
+
+def is_strong(level: str) -> bool:
+    return level in STRONG_LEVELS
+
+
+def is_root() -> bool:
+    return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def userns_blockers() -> list[str]:
+    """What on this machine forbids unprivileged user namespaces (for the warning), as far as it can be read."""
+    if not sys.platform.startswith("linux"):
+        return [f"user namespaces are a Linux feature (this is {sys.platform})"]
+    found = []
+    settings = {
+        "/proc/sys/user/max_user_namespaces": ("0", "user namespaces are switched off (sysctl user.max_user_namespaces=0)"),
+        "/proc/sys/kernel/unprivileged_userns_clone": ("0", "unprivileged user namespaces are switched off "
+                                                             "(sysctl kernel.unprivileged_userns_clone=0)"),
+        "/proc/sys/kernel/apparmor_restrict_unprivileged_userns": ("1", "AppArmor restricts unprivileged user "
+                                                                        "namespaces (sysctl kernel.apparmor_restrict_unprivileged_userns=1)"),
+    }
+    for path, (bad, why) in settings.items():
+        try:
+            with open(path, encoding="ascii") as handle:
+                if handle.read().strip() == bad:
+                    found.append(why)
+        except OSError:
+            continue
+    return found
 
 
 def requested_level() -> str | None:
@@ -73,22 +120,30 @@ def requested_level() -> str | None:
 
 
 def candidate_levels() -> list[str]:
-    """The levels to try on this machine, strongest first."""
-    is_root = hasattr(os, "geteuid") and os.geteuid() == 0
-    levels = []
-    if is_root and bwrap_path():
-        levels.append("bwrap+uid")
-    if is_root:
-        levels.append("uid")
-    levels.append("rlimits-only")
+    """The levels to try on this machine, strongest first; only the requested one where NNGRADE_SANDBOX names one."""
     wanted = requested_level()
     if wanted is not None:
-        levels = levels[levels.index(wanted):] if wanted in levels else ["rlimits-only"]
+        return [wanted]
+    levels = []
+    if sys.platform.startswith("linux") and os.path.exists("/proc/self/ns/user"):
+        levels.append("userns")
+    if is_root() and bwrap_path():
+        levels.append("bwrap+uid")
+    if is_root():
+        levels.append("uid")
+    levels.append("rlimits-only")
     return levels
 
 
 def bwrap_path() -> str | None:
     return shutil.which("bwrap")
+
+
+def needs_root(level: str) -> str:
+    """Why ``level`` cannot be had by this user ('' when it can, as far as root goes)."""
+    if level in ("bwrap+uid", "uid") and not is_root():
+        return f"level {level} needs root (a worker uid of its own); level userns does not"
+    return ""
 
 
 def uses_uid(level: str) -> bool:

@@ -9,6 +9,7 @@ from grader.sandbox import wire
 from grader.sandbox.client import SandboxClient
 from grader.sandbox.keys import probe_key
 from grader.sandbox.notebook_worker import PROGRESS_MARK
+from grader.sandbox.rootfs import NOTEBOOK_WORKER_NEEDS
 
 
 class NotebookSandboxClient(SandboxClient):
@@ -23,7 +24,8 @@ class NotebookSandboxClient(SandboxClient):
 
     def __init__(self, staged, assignment: Assignment, output_dir: Path, hidden: list[Path] | None = None):
         super().__init__(staged.code, assignment.package, assignment.homes, assignment.probes_source(),
-                         assignment.limits, output_dir=output_dir, preload=assignment.preload, hidden=hidden)
+                         assignment.limits, output_dir=output_dir, preload=assignment.preload, hidden=hidden,
+                         packages=(*assignment.packages, *NOTEBOOK_WORKER_NEEDS))
         self.cells = staged.cells
         self.settings = NotebookSettings.of(assignment)
         self.skip: dict[int, str] = {}    # cells run for their definitions only on the next start

@@ -21,6 +21,7 @@ import sys
 import time
 from pathlib import Path
 
+from grader.sandbox import userns
 from grader.sandbox import worker as worker_process
 from grader.sandbox.isolation import worker_environment
 from grader.sandbox.namespaces import (
@@ -43,7 +44,9 @@ class Zygote:
         self.sock = sock
         self.homes = Path(config["homes"])
         self.remove_homes = bool(config.get("remove_homes"))
-        self.workers: dict[int, dict] = {}     # pid -> {"uid":, "home":}
+        self.workers: dict[int, dict] = {}     # pid -> {"uid":, "home":} (userns: {"status_fd":})
+        self.userns = config.get("userns")
+        self.pid_namespaces = userns.PidNamespaces() if self.userns else None
         self.exited: dict[int, int] = {}       # pid -> wait status
         self.count = 0
 
@@ -57,6 +60,10 @@ class Zygote:
             if pid == 0:
                 return
             if pid in self.workers:
+                status_fd = self.workers[pid].get("status_fd")
+                if status_fd is not None:   # the worker's own status, reported by its reaper
+                    reported = userns.read_status(status_fd)
+                    status = reported if reported is not None else status
                 self.exited[pid] = status
 
     def _wait_for(self, pid: int, seconds: float) -> int | None:
@@ -132,6 +139,8 @@ class Zygote:
             for fd in fds:
                 os.close(fd)
             return {"error": f"spawn needs 4 descriptors, got {len(fds)}"}
+        if self.userns:
+            return self._spawn_in_namespaces(request, fds)
         uid = request.get("uid")
         self.count += 1
         home = self.homes / (f"u{uid}" if uid is not None else f"w{self.count}")
@@ -155,7 +164,26 @@ class Zygote:
         self.workers[pid] = {"uid": uid, "home": str(home)}
         return {"pid": pid, "home": str(home)}
 
-    def _become_worker(self, request: dict, fds: list[int], home: Path, zygote_pid: int) -> None:
+    def _spawn_in_namespaces(self, request: dict, fds: list[int]) -> dict:
+        """Level ``userns``: the worker is pid 2 of a pid namespace whose pid 1, its reaper, is our child."""
+        status_read, status_write = os.pipe()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = self.pid_namespaces.fork()
+        if pid == 0:
+            try:
+                os.close(status_read)
+                userns.isolate_worker(self.userns["home_bytes"], status_write, self.userns["outer_id"])
+                self._become_worker(request, fds, Path(userns.HOME_ROOT) / "student", None)
+            finally:
+                os._exit(70)
+        os.close(status_write)
+        for fd in fds:
+            os.close(fd)
+        self.workers[pid] = {"uid": None, "home": None, "status_fd": status_read}
+        return {"pid": pid, "home": f"{userns.HOME_ROOT}/student"}
+
+    def _become_worker(self, request: dict, fds: list[int], home: Path, zygote_pid: int | None) -> None:
         request_fd, response_fd, stdout_fd, stderr_fd = fds
         os.close(self.sock.detach())
         os.setsid()
@@ -170,9 +198,10 @@ class Zygote:
             os.closerange(low, keep)
             low = keep + 1
         os.closerange(low, 1 << 16)
-        prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-        if os.getppid() != zygote_pid:  # the zygote died before the parent-death signal was armed
-            os._exit(70)
+        if zygote_pid is not None:   # (in a pid namespace of its own, the reaper's end ends the worker)
+            prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+            if os.getppid() != zygote_pid:  # the zygote died before the parent-death signal was armed
+                os._exit(70)
         uid = request.get("uid")
         if uid is not None:
             os.setgroups([])
@@ -183,7 +212,7 @@ class Zygote:
         sys.argv = [""]
         os.environ.clear()
         os.environ.update(worker_environment(home))
-        worker_process.apply_limits(request.get("limits", {}), own_uid=uid is not None)
+        worker_process.apply_limits(request.get("limits", {}), own_uid=uid is not None or bool(self.userns))
         worker_process.serve_forever(request_fd, response_fd)
 
     def status(self, request: dict) -> dict:
@@ -196,18 +225,21 @@ class Zygote:
         if worker is None:
             return {"status": self.exited.get(pid)}
         if pid not in self.exited:
-            try:
-                os.killpg(pid, signal.SIGKILL)
+            try:   # userns: the reaper; as pid 1 of the worker's namespace, its end kills everything in it
+                os.kill(pid, signal.SIGKILL) if self.userns else os.killpg(pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 pass
         if worker["uid"] is not None:
             self._sweep(worker["uid"])
-        else:
+        elif not self.userns:
             self._kill_orphans()
         status = self._wait_for(pid, 5.0)
         if worker["uid"] is not None:
             self._reap_uid(worker["uid"], 2.0)
-        _remove_tree(Path(worker["home"]))
+        if worker["home"] is not None:
+            _remove_tree(Path(worker["home"]))
+        if worker.get("status_fd") is not None:
+            os.close(worker["status_fd"])
         del self.workers[pid]
         self.exited.pop(pid, None)
         return {"status": status}
@@ -268,22 +300,31 @@ def _remove_tree(path: Path) -> None:
     shutil.rmtree(path, onerror=allow_and_retry)
 
 
-def _self_test(zygote: Zygote, uid: int) -> str:
-    """Check that a worker uid can read the interpreter and the grader, and use its home; '' when it can."""
+def _self_test(zygote: Zygote, uid: int | None) -> str:
+    """Check that a worker (under ``uid``, or in its namespaces) can read the interpreter and the grader,
+    and use its home; '' when it can."""
     import importlib.util
 
-    home = zygote.homes / "selftest"
-    os.mkdir(home, 0o700)
-    os.chown(home, uid, uid)
+    if zygote.userns:
+        home = Path(userns.HOME_ROOT) / "student"
+    else:
+        home = zygote.homes / "selftest"
+        os.mkdir(home, 0o700)
+        os.chown(home, uid, uid)
     read, write = os.pipe()
-    pid = os.fork()
+    status_read, status_write = os.pipe()
+    pid = zygote.pid_namespaces.fork() if zygote.userns else os.fork()
     if pid == 0:
         os.close(read)
+        os.close(status_read)
         message = b""
         try:
-            os.setgroups([])
-            os.setgid(uid)
-            os.setuid(uid)
+            if zygote.userns:
+                userns.isolate_worker(zygote.userns["home_bytes"], status_write, zygote.userns["outer_id"])
+            else:
+                os.setgroups([])
+                os.setgid(uid)
+                os.setuid(uid)
             for module in ("colorsys", "json", "grader.sandbox.worker"):
                 spec = importlib.util.find_spec(module)
                 with open(spec.origin, "rb") as handle:
@@ -295,17 +336,29 @@ def _self_test(zygote: Zygote, uid: int) -> str:
             with open("probe.txt", "w") as handle:
                 handle.write("ok")
         except BaseException as exc:
-            message = f"a worker uid cannot use the interpreter or its home ({type(exc).__name__}: {exc})".encode()
+            message = f"a worker cannot use the interpreter or its home ({type(exc).__name__}: {exc})".encode()
         os.write(write, message[:2000])
         os._exit(0)
-    os.close(write)
+    for fd in (write, status_write):
+        os.close(fd)
     chunks = []
     while chunk := os.read(read, 4096):
         chunks.append(chunk)
-    os.close(read)
+    for fd in (read, status_read):
+        os.close(fd)
     os.waitpid(pid, 0)
-    _remove_tree(home)
+    if not zygote.userns:
+        _remove_tree(home)
     return b"".join(chunks).decode("utf-8", "replace")
+
+
+def _enter_namespaces(settings: dict) -> None:
+    """Level ``userns``: new namespaces and the new root, before anything else is imported."""
+    from grader.sandbox.rootfs import build_root
+
+    userns.enter(settings["worker_kuid"])
+    build_root(settings["plan"])
+    userns.prctl(userns.PR_SET_DUMPABLE, 0)   # no worker may ptrace or read the fork server
 
 
 def zygote_main(argv: list[str]) -> None:
@@ -314,10 +367,12 @@ def zygote_main(argv: list[str]) -> None:
 
     config = json.loads(argv[1])
     sock = socket.socket(fileno=config["socket_fd"])
-    zygote = Zygote(sock, config)
-    error = ""
+    error, zygote = "", None
     unprotected: list[str] = []
     try:
+        if config.get("userns"):
+            _enter_namespaces(config["userns"])
+        zygote = Zygote(sock, config)
         # No parent-death signal here: it would fire when the harness *thread* that started us ends.
         # The harness's end closes our socket instead, and then we kill every worker and exit.
         prctl(PR_SET_CHILD_SUBREAPER, 1)
@@ -329,13 +384,13 @@ def zygote_main(argv: list[str]) -> None:
             importlib.import_module(name)
             for submodule in _LAZY_SUBMODULES.get(name, ()):
                 importlib.import_module(submodule)
-        if config.get("test_uid") is not None:
-            error = _self_test(zygote, int(config["test_uid"]))
+        if config.get("test_uid") is not None or config.get("userns"):
+            error = _self_test(zygote, config.get("test_uid"))
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"
     sock.send(json.dumps({"ok": not error, "error": error, "unprotected": unprotected}).encode())
     if error:
-        if zygote.remove_homes:
+        if zygote is not None and zygote.remove_homes:
             _remove_tree(zygote.homes)
         os._exit(1)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C in the terminal is the harness's to handle
