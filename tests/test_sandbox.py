@@ -12,7 +12,7 @@ import pytest
 from grader.core.paths import PACKAGE_PARENT as PROJECT_ROOT
 from grader.core.paths import reference_folders
 from grader.core.types import Limits, ProbeFailure, StagedCode
-from grader.sandbox import forkserver, isolation
+from grader.sandbox import forkserver, isolation, rootfs, userns
 from grader.sandbox.client import SandboxClient
 
 PROBES = '''
@@ -68,6 +68,50 @@ def kill_self(api):
     import signal
     os.kill(os.getpid(), signal.SIGKILL)
 
+def escape_attempts(api, targets):
+    import ctypes, importlib.util, resource, socket
+    written = []
+    for path in targets + [sys.executable, importlib.util.find_spec("numpy").origin, __file__ if "__file__" in globals() else "/usr/lib/os-release"]:
+        try:
+            with open(path, "a"):
+                written.append(path)
+        except OSError:
+            pass
+    libc = ctypes.CDLL(None, use_errno=True)
+    remounted = [t for t in ("/", "/usr", os.path.dirname(sys.executable))
+                 if libc.mount(None, t.encode(), None, 0x20 | 0x1000, None) == 0]
+    pids = sorted(int(p) for p in os.listdir("/proc") if p.isdigit())
+    resource.setrlimit(resource.RLIMIT_NPROC, (16, 16))
+    children = []
+    try:
+        for _ in range(200):
+            pid = os.fork()
+            if pid == 0:
+                import time
+                time.sleep(30)
+                os._exit(0)
+            children.append(pid)
+    except OSError:
+        pass
+    try:
+        socket.create_connection(("1.1.1.1", 80), timeout=2).close()
+        network = "open"
+    except OSError as exc:
+        network = type(exc).__name__
+    import importlib.metadata
+    distributions = sorted({d.metadata["Name"].lower() for d in importlib.metadata.distributions()})
+    return {"written": written, "remounted": remounted, "pids": pids, "forked": len(children),
+            "network": network, "distributions": distributions, "hostname": socket.gethostname(),
+            "kill_host_init": _try_kill(1)}
+
+def _try_kill(pid):
+    import signal
+    try:
+        os.kill(pid, signal.SIGKILL)
+        return "sent"
+    except OSError as exc:
+        return type(exc).__name__
+
 def allocate(api, megabytes):
     import numpy as np
     return float(np.ones(megabytes * 131072).sum())
@@ -83,8 +127,10 @@ def staged(tmp_path: Path) -> StagedCode:
 
 
 def client(staged: StagedCode, limits: Limits | None = None, **kwargs) -> SandboxClient:
-    source = PROBES.replace("REFERENCE_PATHS", repr([str(PROJECT_ROOT / "reference"),
-                                                      str(PROJECT_ROOT / "reference" / "numpy_nn")]))
+    # The course folders (and the rest of the checkout that holds the grader package).
+    course = [PROJECT_ROOT / name for name in ("reference", "assignments", "samples", "tests", ".git")]
+    source = PROBES.replace("REFERENCE_PATHS", repr([str(p) for p in course] +
+                                                    [str(PROJECT_ROOT / "reference" / "numpy_nn")]))
     return SandboxClient(staged, "pkg", {"VALUE": "layers"}, source, limits or Limits(probe_seconds=5),
                          output_dir=staged.workdir.parent, **kwargs)
 
@@ -187,7 +233,7 @@ def test_the_spawn_fallback_gives_the_same_answers(staged, monkeypatch):
     with client(staged) as worker:
         assert worker.run("constant") == 42
         assert worker.sandbox["start"] == "spawn" and worker.sandbox["level"] == "rlimits-only"
-        assert "bubblewrap" in worker.sandbox["warning"]
+        assert "user namespaces" in worker.sandbox["warning"]
         with pytest.raises(ProbeFailure, match="exited with status 5"):
             worker.run("exit_with", {"code": 5})
 
@@ -222,17 +268,74 @@ def _grade_in_child(workdir: str) -> int:
         return worker.run("constant")
 
 
-@pytest.mark.skipif(best_level() != "bwrap+uid", reason="needs root and bubblewrap")
-def test_bwrap_uid_worker_sees_only_its_own_world(staged):
+def _strong_levels() -> list:
+    bwrap = pytest.mark.skipif(not (os.geteuid() == 0 and isolation.bwrap_path()), reason="needs root and bubblewrap")
+    return ["userns", pytest.param("bwrap+uid", marks=bwrap)]
+
+
+@pytest.mark.parametrize("level", _strong_levels())
+def test_a_strong_level_worker_sees_only_its_own_world(staged, level, monkeypatch):
+    monkeypatch.setenv("NNGRADE_SANDBOX", level)
     with client(staged) as worker:
         seen = worker.run("identity")
-    assert seen["uid"] >= isolation.UID_BASE and seen["gid"] == seen["uid"] and seen["groups"] == []
+        assert worker.sandbox["level"] == level and worker.sandbox["warning"] == ""
+    if level == "userns":
+        assert seen["uid"] == seen["gid"] == userns.WORKER_ID and set(seen["groups"]) <= {65534}
+        assert seen["cwd"] == f"{userns.HOME_ROOT}/student"
+    else:
+        assert seen["uid"] >= isolation.UID_BASE and seen["gid"] == seen["uid"] and seen["groups"] == []
     assert seen["network"] != "open"
-    assert seen["reference"] == []
-    assert not seen["shared_tmp"]
+    assert seen["reference"] == [], "the worker sees the course"
+    assert not seen["shared_tmp"] or level == "userns"   # userns: /tmp is the worker's own
     assert seen["home_files"] == ["layers.py"]
-    assert "work" not in seen["root"] and "root" not in seen["root"] or seen["root"] != sorted(os.listdir("/"))
     assert set(seen["env"]) >= {"HOME", "PATH"} and not any(k.startswith("NNGRADE") for k in seen["env"])
+
+
+def test_a_userns_worker_cannot_write_remount_signal_or_fork_bomb(staged, monkeypatch):
+    monkeypatch.setenv("NNGRADE_SANDBOX", "userns")
+    targets = [str(PROJECT_ROOT / "grader" / "__init__.py"), "/etc/passwd", "/usr/bin/env",
+               str(Path(np.__file__)), str(PROJECT_ROOT / "pyproject.toml")]
+    with client(staged) as worker:
+        seen = worker.run("escape_attempts", {"targets": targets})
+        other = worker.run("identity")
+    assert seen["written"] == [], "a worker wrote to a file outside its home"
+    assert seen["remounted"] == [], "a worker remounted a read-only folder"
+    assert seen["pids"] == [1, 2], f"a worker sees processes other than its reaper and itself: {seen['pids']}"
+    assert seen["kill_host_init"] == "PermissionError" or seen["kill_host_init"] == "sent"  # pid 1 is its reaper
+    assert 0 < seen["forked"] < 16, f"RLIMIT_NPROC did not bind: {seen['forked']} processes"
+    assert seen["network"] != "open" and seen["hostname"] == "nngrade-sandbox"
+    assert "numpy" in seen["distributions"]
+    assert not {"scikit-learn", "mlxtend", "torch", "pytest", "nngrade"} & set(seen["distributions"])
+    assert other["pid"] == 2
+
+
+def test_a_requested_level_that_cannot_be_had_is_an_error(staged, monkeypatch):
+    monkeypatch.setenv("NNGRADE_SANDBOX", "bwrap+uid")
+    monkeypatch.setattr(isolation, "bwrap_path", lambda: None)
+    forkserver.close_all()
+    with pytest.raises(isolation.RequestedLevelUnavailable, match="NNGRADE_SANDBOX=bwrap"):
+        with client(staged) as worker:
+            worker.run("constant")
+
+
+def test_where_userns_fails_the_next_level_says_why(staged, monkeypatch):
+    monkeypatch.delenv("NNGRADE_SANDBOX", raising=False)
+    monkeypatch.setattr(rootfs, "plan", lambda *args, **kwargs: [["bind", "/nonexistent-nngrade", "/x"]])
+    forkserver.close_all()
+    try:
+        with client(staged) as worker:
+            assert worker.run("constant") == 42
+            assert worker.sandbox["level"] != "userns"
+            assert "userns: " in worker.sandbox["warning"] and "nonexistent-nngrade" in worker.sandbox["warning"]
+    finally:
+        forkserver.close_all()
+
+
+def test_strong_levels_are_named_for_the_reports():
+    assert isolation.STRONG_LEVELS == ("userns", "bwrap+uid")
+    assert all(isolation.is_strong(level) for level in isolation.STRONG_LEVELS)
+    assert not any(isolation.is_strong(level) for level in ("uid+ns", "uid", "rlimits-only"))
+    assert set(isolation.WARNINGS) == set(isolation.REPORTED_LEVELS)
 
 
 def test_torch_preload_makes_torch_free_for_workers(staged):
@@ -246,7 +349,8 @@ def test_torch_preload_makes_torch_free_for_workers(staged):
     assert timings[1] < 1.0, timings
 
 
-@pytest.mark.skipif(not (os.geteuid() == 0 and isolation.bwrap_path()), reason="needs root and bubblewrap installed")
-def test_root_with_bubblewrap_gets_the_strongest_level():
+@pytest.mark.skipif(not os.path.exists("/proc/self/ns/user"), reason="user namespaces are a Linux feature")
+def test_the_default_level_is_userns_whoever_runs_the_grader(monkeypatch):
+    monkeypatch.delenv("NNGRADE_SANDBOX", raising=False)
     server = forkserver.server_for(("numpy",), reference_folders())
-    assert server is not None and server.level == "bwrap+uid", (server.warning if server else forkserver._failures)
+    assert server is not None and server.level == "userns", (server.warning if server else forkserver._failures)

@@ -101,10 +101,13 @@ class ForkServer:
             self.close()
             raise
 
+    def _distributions(self) -> list:
+        """The installed distributions a worker sees: what the assignment needs and what that requires."""
+        return rootfs.distribution_closure([*self.preload, *self.packages, *rootfs.WORKER_NEEDS])
+
     def _userns_settings(self) -> dict:
         """What the zygote needs to build its namespaces and root (the plan is made here, with the full view)."""
-        names = [*self.preload, *self.packages, *rootfs.WORKER_NEEDS]
-        distributions = rootfs.distribution_closure(names)
+        distributions = self._distributions()
         torch = any((d.metadata["Name"] or "").lower() == "torch" for d in distributions)
         plan = rootfs.plan(Path(_GRADER_PARENT) / "grader", distributions, self.hidden, sys_folder=torch)
         root = isolation.is_root()
@@ -118,7 +121,7 @@ class ForkServer:
         if self.level == "bwrap+uid":
             homes = _BWRAP_HOMES
             prefix = isolation.bwrap_command(homes, Path(_GRADER_PARENT) / "grader", list(self.preload),
-                                            self.hidden)
+                                            self.hidden, self._distributions())
         elif self.level == "userns":
             homes, prefix = userns.HOME_ROOT, []
         else:

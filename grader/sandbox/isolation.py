@@ -195,13 +195,33 @@ def python_paths(grader_package: Path, preload: list[str]) -> list[Path]:
     return kept
 
 
-def bwrap_command(homes: str, grader_package: Path, preload: list[str], hidden: list[Path]) -> list[str]:
+def _mask_site_folders(args: list[str], bound: list[Path], grader_package: Path, distributions) -> None:
+    from grader.sandbox.rootfs import distribution_entries, site_folders
+
+    masked = [f for f in site_folders() if any(f == b or b in f.parents for b in bound)]
+    grader_package = grader_package.resolve()
+    for folder in masked:
+        args += ["--tmpfs", str(folder)]
+    for dist in distributions:
+        for entry in distribution_entries(dist):
+            if any(f in entry.parents for f in masked) and entry != grader_package:
+                args += ["--ro-bind", str(entry), str(entry)]
+    if grader_package.parent in masked:
+        args += ["--ro-bind", str(grader_package), str(grader_package)]
+    for folder in masked:
+        args += ["--remount-ro", str(folder)]
+
+
+def bwrap_command(homes: str, grader_package: Path, preload: list[str], hidden: list[Path],
+                  distributions=()) -> list[str]:
     """The bubblewrap command line that wraps the fork server.
 
     The sandbox's root is an empty tmpfs; into it go the system folders and the
     Python folders, read-only, a private ``/tmp``, a fresh ``/proc`` and a
     minimal ``/dev``, and a size-capped tmpfs at ``homes`` for the workers;
-    each of the ``hidden`` folders is covered by an empty one.
+    each of the ``hidden`` folders is covered by an empty one, and so is every
+    site-packages folder, into which only ``distributions`` are bound back (as
+    at level userns: no data set a check holds out).
     """
     bwrap = bwrap_path()
     if bwrap is None:
@@ -242,6 +262,7 @@ def bwrap_command(homes: str, grader_package: Path, preload: list[str], hidden: 
         make_parents(path)
         args += ["--ro-bind", str(path), str(path)]
         bound.append(path)
+    _mask_site_folders(args, bound, grader_package, distributions)
     for folder in hidden:
         if folder.is_dir() and any(folder == b or b in folder.parents for b in bound):
             args += ["--tmpfs", str(folder)]

@@ -137,14 +137,15 @@ def plan(grader_package: Path, distributions, hidden, sys_folder: bool) -> list[
         if not any(path == b or b in path.parents for b in bound):
             ops.append(["bind", str(path), str(path)])
             bound.append(path)
-    for folder in site_folders():
+    masked = site_folders()
+    for folder in masked:
         ops.append(["mask", str(folder)])
-    entries = set()
+    grader = Path(grader_package).resolve()
+    entries = {grader} if any(f in grader.parents for f in masked) else set()   # installed as a wheel
     for dist in distributions:
-        entries.update(distribution_entries(dist))
+        entries.update(e for e in distribution_entries(dist) if e != grader and grader not in e.parents)
     for entry in sorted(entries):
-        if not (entry == Path(grader_package).resolve() or Path(grader_package).resolve() in entry.parents):
-            ops.append(["bind", str(entry), str(entry)])
+        ops.append(["bind", str(entry), str(entry)])
     for folder in hidden:
         folder = Path(folder).resolve()
         if folder.is_dir() and any(folder == b or b in folder.parents for b in bound):

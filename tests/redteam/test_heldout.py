@@ -18,7 +18,8 @@ import numpy as np
 import pytest
 
 from grader.checks.datasets import load_images
-from grader.core.assignment import find_assignment
+from grader.core.assignment import Assignment
+from grader.core.paths import PACKAGE_PARENT as PROJECT_ROOT
 from grader.core.types import Limits, StagedCode
 from grader.sandbox import forkserver, isolation
 from grader.sandbox.client import SandboxClient
@@ -103,7 +104,8 @@ HELD_OUT_NAME = re.compile(r"(^|/)(digits|mnist)[^/]*\.(csv|gz|npz|npy|idx\d?|pk
 def _hunt(assignment_name: str, dataset: str, tmp_path, level: str | None, monkeypatch):
     if level is not None:
         monkeypatch.setenv("NNGRADE_SANDBOX", level)
-    assignment = find_assignment(assignment_name)
+    # By path: the red-team fixture may point NNGRADE_COURSE at its own copy of numpy_nn meanwhile.
+    assignment = Assignment.from_dir(PROJECT_ROOT / "reference" / assignment_name, assignment_name)
     data = load_images(dataset, seed=0, test_fraction=0.2)
     work = tmp_path / "work"
     work.mkdir()

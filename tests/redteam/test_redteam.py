@@ -529,17 +529,18 @@ def _no_marker(graded, marker: str) -> None:
 
 
 def _worker_processes(level: str) -> list[int]:
-    """Processes still running under a worker uid (any harness's); at level userns, below our fork servers."""
+    """Processes our fork servers started that still run: at level userns every process two generations below
+    the server's relay (reapers, workers and what they started); else those under a worker uid."""
+    roots = [s._process.pid for s in forkserver._servers.values() if s._process]
     if level == "userns":
-        return _descendants([s._process.pid for s in forkserver._servers.values() if s._process], min_depth=2)
+        return _descendants(roots, min_depth=2)
     found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                if os.stat(f"/proc/{entry}").st_uid >= isolation.UID_BASE:
-                    found.append(int(entry))
-            except OSError:
-                pass
+    for pid in _descendants(roots, min_depth=1):
+        try:
+            if os.stat(f"/proc/{pid}").st_uid >= isolation.UID_BASE:
+                found.append(pid)
+        except OSError:
+            pass
     return found
 
 
