@@ -230,6 +230,7 @@ def test_an_import_that_hangs_fails_every_probe_at_once(tmp_path):
 
 def test_the_spawn_fallback_gives_the_same_answers(staged, monkeypatch):
     monkeypatch.setenv("NNGRADE_WORKER_START", "spawn")
+    monkeypatch.delenv("NNGRADE_SANDBOX", raising=False)
     with client(staged) as worker:
         assert worker.run("constant") == 42
         assert worker.sandbox["start"] == "spawn" and worker.sandbox["level"] == "rlimits-only"
@@ -244,6 +245,14 @@ def test_a_weaker_level_can_be_asked_for(staged, monkeypatch):
         assert worker.run("constant") == 42
         assert worker.sandbox["level"] == "rlimits-only"
         assert worker.sandbox["warning"]
+
+
+def test_a_strong_level_without_a_fork_server_is_an_error(staged, monkeypatch):
+    monkeypatch.setenv("NNGRADE_WORKER_START", "spawn")
+    monkeypatch.setenv("NNGRADE_SANDBOX", "userns")
+    with pytest.raises(isolation.RequestedLevelUnavailable, match="NNGRADE_SANDBOX=userns"):
+        with client(staged) as worker:
+            worker.run("constant")
 
 
 def test_an_unknown_level_is_a_clear_error(monkeypatch):

@@ -159,6 +159,9 @@ def plan(grader_package: Path, distributions, hidden, sys_folder: bool) -> list[
             ops.append(["device", str(node)])
     for folder in ("/proc", "/tmp", userns.HOME_ROOT):
         ops.append(["dir", folder])
+    clash = [op[-1] for op in ops if op[-1].startswith(userns.HOME_ROOT + "/")]
+    if clash:
+        raise OSError(17, f"{clash[0]} lies in {userns.HOME_ROOT}, where the workers' homes go")
     return ops
 
 

@@ -37,8 +37,8 @@ _SYSCALLS = {"x86_64": {"pivot_root": 155, "mount_setattr": 442, "capset": 126},
              "aarch64": {"pivot_root": 41, "mount_setattr": 442, "capset": 91}}
 #: The unprivileged uid and gid a worker has inside its own user namespace.
 WORKER_ID = 1000
-#: Where a worker's private tmpfs goes; its home is HOME_ROOT/student.
-HOME_ROOT = "/home"
+#: Where a worker's private tmpfs goes (a folder no interpreter lives in); its home is HOME_ROOT/student.
+HOME_ROOT = "/sandbox"
 HOSTNAME = b"nngrade-sandbox"
 
 
@@ -232,13 +232,16 @@ def isolate_worker(home_bytes: int, status_fd: int, outer_id: int) -> None:
     for name, target, mode in (("student", None, 0o700), ("tmp", "/tmp", 0o1777), ("shm", "/dev/shm", 0o1777)):
         os.mkdir(f"{HOME_ROOT}/{name}", mode)
         os.chown(f"{HOME_ROOT}/{name}", outer_id, outer_id)
-        if target is not None and os.path.isdir(target):
+        if target is not None and os.path.isdir(target) and not os.listdir(target):
+            # (not over a /tmp that holds the interpreter: then TMPDIR, the home, is the only scratch space)
             mount(f"{HOME_ROOT}/{name}", target, None, MS_BIND)
     if outer_id:
         os.setgroups([])
         os.setresgid(outer_id, outer_id, outer_id)
         os.setresuid(outer_id, outer_id, outer_id)
-        prctl(PR_SET_DUMPABLE, 1)   # a change of uid cleared it; the maps below are written through /proc/self
+    # The fork server is not dumpable (and a change of uid clears it): then /proc/self is not ours to write
+    # the maps below; the reaper clears it again once the worker is forked.
+    prctl(PR_SET_DUMPABLE, 1)
     unshare(CLONE_NEWUSER | CLONE_NEWNS, "nested user namespace")   # locks every mount as it is
     write_maps(WORKER_ID, outer_id, outer_id)
     pid = os.fork()
