@@ -13,6 +13,7 @@ there unless the assignment asks for their package.
 """
 from __future__ import annotations
 
+import csv
 import os
 import re
 import site
@@ -102,11 +103,10 @@ def distribution_closure(names) -> list:
 def distribution_entries(dist) -> list[Path]:
     """The top-level files and folders of ``dist`` in its site folder (its package, ``.libs``, dist-info)."""
     base = Path(dist.locate_file("")).resolve()
-    tops = set()
-    for file in dist.files or []:
-        parts = Path(str(file)).parts
-        if parts and parts[0] != ".." and parts[0] != "__pycache__":
-            tops.add(parts[0])
+    record = dist.read_text("RECORD")
+    # RECORD read directly: Distribution.files builds an object per file (torch has some 15,000).
+    paths = [row[0] for row in csv.reader(record.splitlines()) if row] if record else map(str, dist.files or [])
+    tops = {path.replace("\\", "/").split("/", 1)[0] for path in paths} - {"..", "__pycache__", ""}
     dist_path = getattr(dist, "_path", None)
     if dist_path is not None:
         tops.add(Path(dist_path).name)
