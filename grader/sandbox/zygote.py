@@ -31,6 +31,7 @@ from grader.sandbox.namespaces import (
     prctl,
     private_namespaces,
 )
+from grader.sandbox.selftest import remove_tree, self_test
 
 MAX_MESSAGE = 1 << 16
 #: Submodules a library imports lazily on first use; the zygote imports them so no worker pays for them.
@@ -237,7 +238,7 @@ class Zygote:
         if worker["uid"] is not None:
             self._reap_uid(worker["uid"], 2.0)
         if worker["home"] is not None:
-            _remove_tree(Path(worker["home"]))
+            remove_tree(Path(worker["home"]))
         if worker.get("status_fd") is not None:
             os.close(worker["status_fd"])
         del self.workers[pid]
@@ -248,7 +249,7 @@ class Zygote:
         for pid, worker in list(self.workers.items()):
             self.kill({"pid": pid})
         if self.remove_homes:
-            _remove_tree(self.homes)
+            remove_tree(self.homes)
 
     def serve(self) -> None:
         handlers = {"status": self.status, "kill": self.kill}
@@ -290,68 +291,6 @@ def _owner(pid: str) -> int | None:
         return None
 
 
-def _remove_tree(path: Path) -> None:
-    def allow_and_retry(function, target, _exc):
-        try:
-            os.chmod(os.path.dirname(target), 0o700)
-            function(target)
-        except OSError:
-            pass
-    shutil.rmtree(path, onerror=allow_and_retry)
-
-
-def _self_test(zygote: Zygote, uid: int | None) -> str:
-    """Check that a worker (under ``uid``, or in its namespaces) can read the interpreter and the grader,
-    and use its home; '' when it can."""
-    import importlib.util
-
-    if zygote.userns:
-        home = Path(userns.HOME_ROOT) / "student"
-    else:
-        home = zygote.homes / "selftest"
-        os.mkdir(home, 0o700)
-        os.chown(home, uid, uid)
-    read, write = os.pipe()
-    status_read, status_write = os.pipe()
-    pid = zygote.pid_namespaces.fork() if zygote.userns else os.fork()
-    if pid == 0:
-        os.close(read)
-        os.close(status_read)
-        message = b""
-        try:
-            if zygote.userns:
-                userns.isolate_worker(zygote.userns["home_bytes"], status_write, zygote.userns["outer_id"])
-            else:
-                os.setgroups([])
-                os.setgid(uid)
-                os.setuid(uid)
-            for module in ("colorsys", "json", "grader.sandbox.worker"):
-                spec = importlib.util.find_spec(module)
-                with open(spec.origin, "rb") as handle:
-                    handle.read(1)
-            for entry in sys.path:
-                if os.path.isdir(entry):
-                    os.listdir(entry)
-            os.chdir(home)
-            with open("probe.txt", "w") as handle:
-                handle.write("ok")
-        except BaseException as exc:
-            message = f"a worker cannot use the interpreter or its home ({type(exc).__name__}: {exc})".encode()
-        os.write(write, message[:2000])
-        os._exit(0)
-    for fd in (write, status_write):
-        os.close(fd)
-    chunks = []
-    while chunk := os.read(read, 4096):
-        chunks.append(chunk)
-    for fd in (read, status_read):
-        os.close(fd)
-    os.waitpid(pid, 0)
-    if not zygote.userns:
-        _remove_tree(home)
-    return b"".join(chunks).decode("utf-8", "replace")
-
-
 def _enter_namespaces(settings: dict) -> None:
     """Level ``userns``: new namespaces and the new root, before anything else is imported."""
     from grader.sandbox.rootfs import build_root
@@ -385,13 +324,13 @@ def zygote_main(argv: list[str]) -> None:
             for submodule in _LAZY_SUBMODULES.get(name, ()):
                 importlib.import_module(submodule)
         if config.get("test_uid") is not None or config.get("userns"):
-            error = _self_test(zygote, config.get("test_uid"))
+            error = self_test(zygote, config.get("test_uid"))
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"
     sock.send(json.dumps({"ok": not error, "error": error, "unprotected": unprotected}).encode())
     if error:
         if zygote is not None and zygote.remove_homes:
-            _remove_tree(zygote.homes)
+            remove_tree(zygote.homes)
         os._exit(1)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C in the terminal is the harness's to handle
     zygote.serve()
