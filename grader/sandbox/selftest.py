@@ -52,7 +52,7 @@ def self_test(zygote, uid: int | None) -> str:
             for module in ("colorsys", "json", "grader.sandbox.worker"):
                 spec = importlib.util.find_spec(module)
                 if spec is None or spec.origin is None:
-                    raise PermissionError(f"it cannot find the module {module} (is a folder above {sys.prefix} "
+                    raise PermissionError(f"it cannot find the module {module} (is a folder above {sys.base_prefix} "
                                           "unreadable by other users, e.g. a home folder?)")
                 with open(spec.origin, "rb") as handle:
                     handle.read(1)
