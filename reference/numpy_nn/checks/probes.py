@@ -712,8 +712,9 @@ def fit_mechanics(api, n, epochs, batch_size, learning_rate, seed_data):
             last_forward = event
             summary.append(["forward", event["ids"], event["training"]])
         elif event["event"] == "derivative":
+            # atol: a float32 submission rounds y = feature + 3 by up to ~2e-7; another example's label is far off
             paired = (last_forward is not None and event["y_true"].shape == (len(last_forward["ids"]), 1)
-                      and np.allclose(event["y_true"].ravel() - 3.0, feature[last_forward["ids"]]))
+                      and np.allclose(event["y_true"].ravel() - 3.0, feature[last_forward["ids"]], atol=1e-5))
             of_output = last_forward is not None and event["y_pred"].shape == last_forward["output"].shape and \
                 np.allclose(event["y_pred"], last_forward["output"])
             last_derivative = event
