@@ -252,7 +252,7 @@ def _validation_table(report) -> Table:
         return "[green]ok[/]" if good else "[red]FAILS[/]"
 
     table = Table(title=f"validate {report.assignment}")
-    for column in ("proof", "result", "required", ""):
+    for column in ("proof", "result", "required", "verdict"):
         table.add_column(column)
     top = max(report.max_score, 1e-9)
     table.add_row("reference", f"{report.reference_score:g} / {report.max_score:g}", "full marks, no mistake named",

@@ -5,11 +5,13 @@ assignment."""
 import shutil
 
 import pytest
+from rich.console import Console
 
 from grader.authoring.release import release
-from grader.authoring.validate import SKELETON_MAX_FRACTION, _grade_variant
+from grader.authoring.validate import SKELETON_MAX_FRACTION, ValidationReport, _grade_variant
 from grader.authoring.variants import VARIANTS_FILE, load_variants
 from grader.core import assignment as assignments
+from grader.cli import _validation_table
 from grader.core.assignment import Assignment, AssignmentError
 from grader.engine.grade import grade
 
@@ -76,3 +78,20 @@ def test_a_broken_variants_file_is_named_with_the_fix(tmp_path, text, message):
     with pytest.raises(AssignmentError, match="variants.toml") as raised:
         load_variants(assignment)
     assert message in str(raised.value)
+
+
+def test_a_variant_the_checks_charge_fails_validate(tmp_path):
+    """The proof can fail: a 'variant' that is really a mistake loses points, and the report is not valid."""
+    assignment = _course_copy(tmp_path, '[[variant]]\nid = "transposed"\nclass = "DenseLayer"\ntitle = "t"\n'
+                                        '[[variant.edit]]\nfile = "layers.py"\n'
+                                        'find = "weights_error = self.input.T @ output_error"\n'
+                                        'replace = "weights_error = (output_error.T @ self.input).T * 2"\n')
+    (variant,) = load_variants(assignment)
+    outcome = _grade_variant((str(assignment.root), variant))
+    assert not outcome.full_marks and outcome.score < outcome.max_score
+    assert any(f.startswith("DenseLayer.backward_propagation: weight gradient") for f in outcome.failed_checks)
+    report = ValidationReport("numpy_nn", outcome.max_score, outcome.max_score, 0.0, [], [], [], [outcome])
+    assert not report.ok and report.variants_full_marks == 0
+    with Console(record=True, width=120) as console:
+        console.print(_validation_table(report))
+    assert "variants at full marks │ 0 / 1" in console.export_text()

@@ -14,6 +14,7 @@ an optimizer that records the gradients it is handed, the student's
 part of the reference solution.
 """
 import copy
+import inspect
 import math
 
 import numpy as np
@@ -673,7 +674,8 @@ def mini_batches(api, n, batch_size, shuffle, with_y, calls):
     generator = _method(network, "get_mini_batches")
     answers = []
     for _ in range(calls):
-        batches = generator(X.copy(), y.copy(), shuffle=shuffle) if with_y else generator(X.copy(), shuffle=shuffle)
+        # Positional, in the course's order (X, y, shuffle): y=None is given, not left to a default.
+        batches = generator(X.copy(), y.copy() if with_y else None, shuffle)
         epoch = []
         for batch in batches:
             if with_y or isinstance(batch, tuple):
@@ -764,7 +766,19 @@ def network_score(api, X, y):
     network = _fitted_network(api, X, [])
     data = _Data(X, y)
     score = _method(network, "score")
-    return {"default": _array(score(data)), "given": _array(score(data, scoring_func=_other_metric))}
+    # The seed's score takes the dataset alone; a second argument, where there is one, is the scoring function.
+    given = score(data, _other_metric) if _second_argument(score) else None
+    return {"default": _array(score(data)), "given": _array(given)}
+
+
+def _second_argument(method) -> bool:
+    """Whether a bound method takes a second positional argument (``score(dataset, scoring_func)``)."""
+    try:
+        parameters = list(inspect.signature(method).parameters.values())
+    except (TypeError, ValueError):
+        return True
+    positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL)]
+    return len(positional) >= 2 or any(p.kind is p.VAR_POSITIONAL for p in positional)
 
 
 def network_gradient(api, weights_1, biases_1, weights_2, biases_2, X, y):
