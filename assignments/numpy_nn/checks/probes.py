@@ -674,7 +674,8 @@ def mini_batches(api, n, batch_size, shuffle, with_y, calls):
     generator = _method(network, "get_mini_batches")
     answers = []
     for _ in range(calls):
-        batches = generator(X.copy(), y.copy(), shuffle=shuffle) if with_y else generator(X.copy(), shuffle=shuffle)
+        # Positional, in the course's order (X, y, shuffle): y=None is given, not left to a default.
+        batches = generator(X.copy(), y.copy() if with_y else None, shuffle)
         epoch = []
         for batch in batches:
             if with_y or isinstance(batch, tuple):

@@ -10,7 +10,10 @@ check files call the same verdicts on different inputs.
 Every documented variant of the course is accepted here: a loss returned as
 a sum or a mean with its matching derivative, ReLU'(0) as 0 or 1, Dropout's
 backward with or without the 1/(1-p) scale, a softmax derivative as the
-Jacobian diagonal or a backward through the full Jacobian, float32 arithmetic.
+Jacobian diagonal or a backward through the full Jacobian, mini-batches that
+keep or drop the last, incomplete batch, float32 arithmetic. Each is listed in
+``reference/numpy_nn/variants.toml``, where ``nngrade validate`` proves it
+earns full marks.
 """
 from __future__ import annotations
 

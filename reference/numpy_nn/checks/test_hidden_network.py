@@ -11,7 +11,7 @@ pytestmark = pytest.mark.hidden
 MOONS = dict(layers=[["DenseLayer", 16], ["ReLUActivation"], ["DenseLayer", 16], ["ReLUActivation"],
                      ["DenseLayer", 1], ["SigmoidActivation"]],
              loss="BinaryCrossEntropy", optimizer="Adam",
-             settings=dict(epochs=40, batch_size=16, momentum=0.0, **adam(0.01)))
+             settings=dict(epochs=60, batch_size=16, momentum=0.0, **adam(0.02)))
 
 
 @pytest.mark.check("NeuralNetwork.get_mini_batches: other sizes (the last, incomplete batch kept or dropped)",
