@@ -56,7 +56,13 @@ def _require_method(cls, name):
 
 
 def _method(obj, name):
-    """``obj.name`` as a bound method, or an AttributeError that says what the class has instead."""
+    """``obj.name`` as a bound method, or an AttributeError that says what the class has instead.
+
+    The course's own code keeps some of the methods the slides name private
+    (``_get_mini_batches``): where ``name`` is missing, ``_name`` serves.
+    """
+    if not hasattr(type(obj), name) and callable(getattr(type(obj), "_" + name, None)):
+        name = "_" + name
     _require_method(type(obj), name)
     return getattr(obj, name)
 
