@@ -221,10 +221,12 @@ def validate(assignment, workers):
     def progress(outcome):
         if isinstance(outcome, MistakeOutcome):
             mark = "[green]caught[/]" if outcome.caught else "[red]MISSED[/]"
-            console.print(f"  {mark} ({'named' if outcome.named else 'not named'}) {outcome.id}: {escape(outcome.title)}")
+            named = "named" if outcome.named else "not named"
+            console.print(f"  {mark} ({named}) {outcome.id}: {escape(outcome.title)}")
             return
         mark = "[green]full marks[/]" if outcome.full_marks else "[red]CHARGED[/]"
-        console.print(f"  {mark} {outcome.score:g} / {outcome.max_score:g} variant {outcome.id}: {escape(outcome.title)}")
+        score = f"{outcome.score:g} / {outcome.max_score:g}"
+        console.print(f"  {mark} {score} variant {outcome.id}: {escape(outcome.title)}")
         for failure in outcome.failed_checks:
             console.print(f"      [red]loses points in[/] {escape(failure.splitlines()[0])}")
         for mistake in outcome.named_mistakes:

@@ -74,7 +74,8 @@ def load_variants(assignment: Assignment) -> list[Variant]:
 
 def write_variant(assignment: Assignment, variant: Variant, into: Path) -> Path:
     """The reference with ``variant``'s edits, written into the folder ``into`` (a submission)."""
-    sources = edited_sources(assignment.solution_dir, variant.edits, f"{variants_path(assignment)}: variant {variant.id}")
+    label = f"{variants_path(assignment)}: variant {variant.id}"
+    sources = edited_sources(assignment.solution_dir, variant.edits, label)
     into.mkdir(parents=True, exist_ok=True)
     for name, text in sources.items():
         (into / name).write_text(text, encoding="utf-8")

@@ -45,10 +45,12 @@ def _own_names(cls, leaving_out=object):
 
 
 def _require_method(cls, name):
-    """An AttributeError that says what ``cls`` has instead, unless ``cls`` defines (or inherits an implemented) ``name``."""
+    """Raise an AttributeError that says what ``cls`` has instead, unless ``cls`` defines ``name`` or inherits an
+    implemented one (the class itself, not an instance: an abstract base is never instantiated)."""
+    abstract_in = _ABSTRACT.get(name, ())
     for klass in cls.__mro__:
         if name in vars(klass):
-            if klass is not cls and klass.__name__ in _ABSTRACT.get(name, ()) and cls.__name__ not in _ABSTRACT.get(name, ()):
+            if klass is not cls and klass.__name__ in abstract_in and cls.__name__ not in abstract_in:
                 raise AttributeError(f"{cls.__name__} does not define {name}: it inherits {klass.__name__}.{name}, "
                                      f"which is left unimplemented (methods it has: {_own_names(cls, klass)})")
             return

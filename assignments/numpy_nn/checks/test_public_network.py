@@ -61,7 +61,8 @@ def test_fit_steps(student, reference):
     verify_fit_steps(student.run("fit_mechanics", FIT), None, FIT)
 
 
-@pytest.mark.check("NeuralNetwork.fit: every example once per epoch (but an incomplete last batch), reshuffled each epoch", points=2)
+@pytest.mark.check("NeuralNetwork.fit: every example once per epoch (an incomplete last batch may be left out), "
+                   "reshuffled each epoch", points=2)
 def test_fit_epochs(student, reference):
     verify_fit_epochs(student.run("fit_mechanics", FIT), None, FIT)
 
