@@ -380,13 +380,13 @@ def layer_base(api, shape):
     layer.set_input_shape(tuple(shape))
     return {"input_shape": list(_method(layer, "input_shape")()),
             "layer_name": _method(layer, "layer_name")(),
-            "dense_name": _method(api.DenseLayer(3), "layer_name")()}
+            "dense_name": _method(api.DenseLayer(3, input_shape=None), "layer_name")()}
 
 
 def dense_initialize(api, n_in, n_units, via_set_input_shape):
     """Create and initialize a layer; its parameters' shapes, counts and the value initialize returns."""
     if via_set_input_shape:
-        layer = api.DenseLayer(n_units)
+        layer = api.DenseLayer(n_units, input_shape=None)  # given later, by set_input_shape
         _method(layer, "set_input_shape")((n_in,))
     else:
         layer = api.DenseLayer(n_units, input_shape=(n_in,))
@@ -795,7 +795,7 @@ def network_gradient(api, weights_1, biases_1, weights_2, biases_2, X, y):
     RecordingOptimizer.log = []
     network = _network(api, optimizer=RecordingOptimizer, learning_rate=0.0, loss=api.MeanSquaredError)
     first = api.DenseLayer(weights_1.shape[1], input_shape=(weights_1.shape[0],))
-    second = api.DenseLayer(weights_2.shape[1])
+    second = api.DenseLayer(weights_2.shape[1], input_shape=None)
     for layer in (first, api.TanhActivation(), second, api.SigmoidActivation()):
         _method(network, "add")(layer)
     first.weights, first.biases = weights_1.copy(), biases_1.copy()
@@ -882,8 +882,8 @@ def train_and_predict(api, X_train, y_train, X_test, layers, loss, optimizer, se
     network = api.NeuralNetwork(optimizer=_configured_optimizer(api, optimizer, settings), loss=getattr(api, loss),
                                 metric=_standin_metric, verbose=False, **network_settings)
     for index, (kind, *arguments) in enumerate(layers):
-        if kind == "DenseLayer" and index == 0:
-            layer = api.DenseLayer(arguments[0], input_shape=(X_train.shape[1],))
+        if kind == "DenseLayer":  # every argument given: the first layer's input shape, None for the others
+            layer = api.DenseLayer(arguments[0], input_shape=(X_train.shape[1],) if index == 0 else None)
         else:
             layer = getattr(api, kind)(*arguments)
         _method(network, "add")(layer)
