@@ -1,8 +1,9 @@
 """``nngrade validate``: prove an assignment's checks before students meet them.
 
-The reference must earn every point, the released skeleton (almost) none, and
+The reference must earn every point, the released skeleton (almost) none,
 every catalogued mistake, submitted alone, must lose points in a check of the
-class that holds it (and, ideally, be named there).
+class that holds it (and, ideally, be named there), and every accepted variant
+(``variants.toml``) must earn every point with no mistake named.
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.authoring.release import release
+from grader.authoring.variants import Variant, load_variants, write_variant
 from grader.checks.mistakes import Catalogue
 from grader.core.assignment import Assignment
 from grader.core.types import check_class
@@ -32,6 +34,21 @@ class MistakeOutcome:
 
 
 @dataclass
+class VariantOutcome:
+    id: str
+    cls: str
+    title: str
+    score: float
+    max_score: float
+    failed_checks: list[str] = field(default_factory=list)   # "name: output" of every check it lost points in
+    named_mistakes: list[str] = field(default_factory=list)  # a mistake named on a correct solution: a false alarm
+
+    @property
+    def full_marks(self) -> bool:
+        return self.score == self.max_score and not self.failed_checks and not self.named_mistakes
+
+
+@dataclass
 class ValidationReport:
     assignment: str
     max_score: float
@@ -40,6 +57,11 @@ class ValidationReport:
     reference_failures: list[str]
     reference_misconceptions: list[str]
     mistakes: list[MistakeOutcome]
+    variants: list[VariantOutcome] = field(default_factory=list)
+
+    @property
+    def variants_full_marks(self) -> int:
+        return sum(v.full_marks for v in self.variants)
 
     @property
     def caught(self) -> int:
@@ -53,7 +75,7 @@ class ValidationReport:
     def ok(self) -> bool:
         return (self.reference_score == self.max_score and not self.reference_misconceptions
                 and self.skeleton_score <= SKELETON_MAX_FRACTION * self.max_score
-                and self.caught == len(self.mistakes))
+                and self.caught == len(self.mistakes) and self.variants_full_marks == len(self.variants))
 
 
 def _grade_mistake(args) -> MistakeOutcome:
@@ -71,19 +93,36 @@ def _grade_mistake(args) -> MistakeOutcome:
     return MistakeOutcome(mistake.id, mistake.cls, mistake.title, bool(failed), bool(named), failed, named)
 
 
+def _grade_variant(args) -> VariantOutcome:
+    root, variant = args
+    assignment = Assignment.from_dir(Path(root))
+    with tempfile.TemporaryDirectory(prefix="nngrade-variant-") as tmp:
+        results = grade(assignment, write_variant(assignment, variant, Path(tmp) / assignment.package))
+    failed = [f"{t['name']}: {t['output']}" for t in results["tests"] if t["status"] != "passed"]
+    named = sorted({m["id"] for m in results["extra_data"]["misconceptions"]})
+    return VariantOutcome(variant.id, variant.cls, variant.title, results["score"],
+                          results["extra_data"]["max_score"], failed, named)
+
+
+def _run_jobs(function, jobs: list, workers: int, progress) -> list:
+    outcomes = []
+    with ProcessPoolExecutor(max_workers=max(1, workers)) as pool:
+        for outcome in pool.map(function, jobs):
+            outcomes.append(outcome)
+            if progress:
+                progress(outcome)
+    return outcomes
+
+
 def validate(assignment: Assignment, workers: int = 2, progress=None) -> ValidationReport:
+    variants: list[Variant] = load_variants(assignment)  # a broken variants file stops validate before grading
     reference = grade(assignment, assignment.solution_dir)
     with tempfile.TemporaryDirectory(prefix="nngrade-skeleton-") as tmp:
         bundle = release(assignment, Path(tmp) / "bundle")
         skeleton = grade(assignment, bundle / assignment.package, diagnose=False)
-    catalogue = Catalogue(assignment)
-    jobs = [(str(assignment.root), m.id) for m in catalogue]
-    outcomes: list[MistakeOutcome] = []
-    with ProcessPoolExecutor(max_workers=max(1, workers)) as pool:
-        for outcome in pool.map(_grade_mistake, jobs):
-            outcomes.append(outcome)
-            if progress:
-                progress(outcome)
+    outcomes = _run_jobs(_grade_mistake, [(str(assignment.root), m.id) for m in Catalogue(assignment)], workers,
+                         progress)
+    variant_outcomes = _run_jobs(_grade_variant, [(str(assignment.root), v) for v in variants], workers, progress)
     return ValidationReport(
         assignment=assignment.name,
         max_score=reference["extra_data"]["max_score"],
@@ -92,4 +131,5 @@ def validate(assignment: Assignment, workers: int = 2, progress=None) -> Validat
         reference_failures=[f"{t['name']}: {t['output']}" for t in reference["tests"] if t["status"] != "passed"],
         reference_misconceptions=[m["id"] for m in reference["extra_data"]["misconceptions"]],
         mistakes=outcomes,
+        variants=variant_outcomes,
     )

@@ -39,6 +39,32 @@ from grader.core.types import ProbeFailure
 from grader.submissions.notebooks import replace_in_code_cells
 
 
+def edited_sources(solution: Path, edits: list[dict], label: str) -> dict[str, str]:
+    """{file name: source} of the reference in ``solution`` after ``edits`` (each ``find`` replaced once).
+
+    ``label`` names the entry in errors (``mistake ID``, ``variant ID``). The
+    mistake catalogue and the accepted variants are both small edits of the reference.
+    """
+    sources = {p.name: p.read_text(encoding="utf-8") for p in [*solution.glob("*.py"), *solution.glob("*.ipynb")]}
+    for edit in edits:
+        missing = [key for key in ("file", "find", "replace") if key not in edit]
+        if missing:
+            raise AssignmentError(f"{label}: an edit lacks {', '.join(missing)} (each edit has file, find and replace)")
+        name = edit["file"]
+        text = sources.get(name)
+        if text is None:
+            raise AssignmentError(f"{label}: the reference has no {name}")
+        if name.endswith(".ipynb"):  # the edit applies to the notebook's code cells
+            sources[name] = replace_in_code_cells(text, edit["find"], edit["replace"], label)
+            continue
+        count = text.count(edit["find"])
+        if count != 1:
+            raise AssignmentError(f"{label}: {edit['find']!r} occurs {count} times in {name} "
+                                  "(it must occur exactly once; quote more of the line)")
+        sources[name] = text.replace(edit["find"], edit["replace"])
+    return sources
+
+
 @dataclass
 class Mistake:
     id: str
@@ -86,22 +112,7 @@ class Catalogue:
 
     def mutated_sources(self, mistake: Mistake) -> dict[str, str]:
         """{file name: mutated source} for the files the mistake edits (plus untouched ones)."""
-        solution = self.assignment.solution_dir
-        sources = {p.name: p.read_text(encoding="utf-8") for p in [*solution.glob("*.py"), *solution.glob("*.ipynb")]}
-        for edit in mistake.edits:
-            name = edit["file"]
-            text = sources.get(name)
-            if text is None:
-                raise AssignmentError(f"mistake {mistake.id}: the reference has no {name}")
-            if name.endswith(".ipynb"):  # the edit applies to the notebook's code cells
-                sources[name] = replace_in_code_cells(text, edit["find"], edit["replace"], f"mistake {mistake.id}")
-                continue
-            count = text.count(edit["find"])
-            if count != 1:
-                raise AssignmentError(f"mistake {mistake.id}: {edit['find']!r} occurs {count} times in {name} "
-                                      "(it must occur exactly once; quote more of the line)")
-            sources[name] = text.replace(edit["find"], edit["replace"])
-        return sources
+        return edited_sources(self.assignment.solution_dir, mistake.edits, f"mistake {mistake.id}")
 
     def write_mutant(self, mistake: Mistake, into: Path) -> Path:
         into.mkdir(parents=True, exist_ok=True)

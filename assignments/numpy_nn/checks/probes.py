@@ -14,6 +14,7 @@ an optimizer that records the gradients it is handed, the student's
 part of the reference solution.
 """
 import copy
+import inspect
 import math
 
 import numpy as np
@@ -43,16 +44,46 @@ def _own_names(cls, leaving_out=object):
     return ", ".join(sorted(names)) or "nothing"
 
 
-def _method(obj, name):
-    """``obj.name`` as a bound method, or an AttributeError that says what the class has instead."""
-    cls = type(obj)
+def _require_method(cls, name):
+    """Raise an AttributeError that says what ``cls`` has instead, unless ``cls`` defines ``name`` or inherits an
+    implemented one (the class itself, not an instance: an abstract base is never instantiated)."""
+    abstract_in = _ABSTRACT.get(name, ())
     for klass in cls.__mro__:
         if name in vars(klass):
-            if klass is not cls and klass.__name__ in _ABSTRACT.get(name, ()) and cls.__name__ not in _ABSTRACT.get(name, ()):
+            if klass is not cls and klass.__name__ in abstract_in and cls.__name__ not in abstract_in:
                 raise AttributeError(f"{cls.__name__} does not define {name}: it inherits {klass.__name__}.{name}, "
                                      f"which is left unimplemented (methods it has: {_own_names(cls, klass)})")
-            return getattr(obj, name)
+            return
     raise AttributeError(f"{cls.__name__} has no method {name} (methods it has: {_own_names(cls)})")
+
+
+def _method(obj, name):
+    """``obj.name`` as a bound method, or an AttributeError that says what the class has instead.
+
+    The course's own code keeps some of the methods the slides name private
+    (``_get_mini_batches``): where ``name`` is missing, ``_name`` serves.
+    """
+    if not hasattr(type(obj), name) and callable(getattr(type(obj), "_" + name, None)):
+        name = "_" + name
+    _require_method(type(obj), name)
+    return getattr(obj, name)
+
+
+def _concrete(base, name, methods):
+    """A concrete subclass of the student's ``base`` with ``methods``.
+
+    The course's base classes (``Layer``, ``ActivationLayer``, ...) are abstract
+    and may be ``abc.ABC``s: the grader never instantiates one, it drives the
+    base's own methods through a subclass. An abstract method the probe does
+    not call (and the student declared) raises if it is ever called.
+    """
+    draft = type(name, (base,), dict(methods))
+    body = dict(methods)
+    for missing in getattr(draft, "__abstractmethods__", ()):
+        def unused(self, *args, _name=missing, **kwargs):
+            raise NotImplementedError(f"{base.__name__}.{_name} is abstract")
+        body[missing] = unused
+    return type(name, (base,), body)
 
 
 def _attribute(obj, name, when):
@@ -172,9 +203,10 @@ class StandInLayer:
         self._input_shape = input_shape
         self._output_shape = output_shape
 
-    def set_input_shape(self, input_shape):
-        self.log.append(["set_input_shape", self.name, list(input_shape)])
-        self._input_shape = input_shape
+    def set_input_shape(self, shape=None, input_shape=None):  # the course names it shape; some code input_shape
+        shape = input_shape if shape is None else shape
+        self.log.append(["set_input_shape", self.name, list(shape)])
+        self._input_shape = shape
 
     def input_shape(self):
         return self._input_shape
@@ -217,8 +249,8 @@ class OffsetLayer:
         self.input = None
         self._input_shape = (2,)
 
-    def set_input_shape(self, input_shape):
-        self._input_shape = input_shape
+    def set_input_shape(self, shape=None, input_shape=None):
+        self._input_shape = input_shape if shape is None else shape
 
     def input_shape(self):
         return self._input_shape
@@ -336,17 +368,25 @@ def _history_losses(history, epochs):
 # -- Layer, DenseLayer ---------------------------------------------------------------------------
 
 def layer_base(api, shape):
-    layer = api.Layer()
-    _method(layer, "set_input_shape")(tuple(shape))
+    """The student's Layer base, through a subclass that implements only what the course leaves abstract."""
+    for name in ("set_input_shape", "input_shape", "layer_name"):
+        _require_method(api.Layer, name)
+    probe_layer = _concrete(api.Layer, "ProbeLayer", {
+        "forward_propagation": lambda self, input, training: input,
+        "backward_propagation": lambda self, output_error: output_error,
+        "output_shape": lambda self: self.input_shape(),
+        "parameters": lambda self: 0})
+    layer = probe_layer()
+    layer.set_input_shape(tuple(shape))
     return {"input_shape": list(_method(layer, "input_shape")()),
             "layer_name": _method(layer, "layer_name")(),
-            "dense_name": _method(api.DenseLayer(3), "layer_name")()}
+            "dense_name": _method(api.DenseLayer(3, input_shape=None), "layer_name")()}
 
 
 def dense_initialize(api, n_in, n_units, via_set_input_shape):
     """Create and initialize a layer; its parameters' shapes, counts and the value initialize returns."""
     if via_set_input_shape:
-        layer = api.DenseLayer(n_units)
+        layer = api.DenseLayer(n_units, input_shape=None)  # given later, by set_input_shape
         _method(layer, "set_input_shape")((n_in,))
     else:
         layer = api.DenseLayer(n_units, input_shape=(n_in,))
@@ -485,16 +525,12 @@ def activation_at_zero(api, name, width):
 def activation_layer(api, x, output_error):
     """The student's ActivationLayer base, driven through a stand-in subclass f(x) = x**3, f'(x) = 3x**2."""
 
-    class Cube(api.ActivationLayer):
-        def activation_function(self, input):
-            return np.asarray(input, dtype=float) ** 3
-
-        def derivative(self, input):
-            return 3 * np.asarray(input, dtype=float) ** 2
-
     for name in ("forward_propagation", "backward_propagation"):  # named after the student's class if missing
-        _method(api.ActivationLayer(), name)
-    layer = Cube()
+        _require_method(api.ActivationLayer, name)
+    cube = _concrete(api.ActivationLayer, "Cube", {
+        "activation_function": lambda self, input: np.asarray(input, dtype=float) ** 3,
+        "derivative": lambda self, input: 3 * np.asarray(input, dtype=float) ** 2})
+    layer = cube()
     output = _method(layer, "forward_propagation")(x.copy(), True)
     input_error = _method(layer, "backward_propagation")(output_error.copy())
     layer.set_input_shape((x.shape[1],))
@@ -544,9 +580,35 @@ def loss_extremes(api, name, y_true, y_pred):
 
 # -- optimizers ------------------------------------------------------------------------------------
 
+#: Every constructor argument of the optimizers, by the course's names: the checks give them all, so a
+#: student's defaults (or their absence) are never graded.
+OPTIMIZER_ARGUMENTS = {"SGD": ("learning_rate", "momentum"), "Adam": ("learning_rate", "beta_1", "beta_2", "epsilon")}
+
+
+def _optimizer(api, name, settings):
+    missing = [a for a in OPTIMIZER_ARGUMENTS[name] if a not in settings]
+    if missing:  # a check's own mistake: it must not lean on the student's defaults
+        raise LookupError(f"the check gives {name} no {', '.join(missing)}")
+    return getattr(api, name)(**{a: settings[a] for a in OPTIMIZER_ARGUMENTS[name]})
+
+
+def _configured_optimizer(api, name, settings):
+    """The student's optimizer class, built with every argument of ``settings`` however the network calls it.
+
+    The course's NeuralNetwork builds its optimizer as ``optimizer(learning_rate=..., momentum=...)``; an
+    Adam need not accept a momentum. The network's own use of learning_rate is checked with stand-ins.
+    """
+    base = getattr(api, name)
+
+    def __init__(self, *args, **kwargs):
+        base.__init__(self, **{a: settings[a] for a in OPTIMIZER_ARGUMENTS[name]})
+
+    return type(base.__name__, (base,), {"__init__": __init__})
+
+
 def optimizer_steps(api, name, settings, w0, grads):
     """The weights after each update, each update given fresh copies (in-place updates are allowed)."""
-    optimizer = getattr(api, name)(**settings)
+    optimizer = _optimizer(api, name, settings)
     update = _method(optimizer, "update")
     w = w0.copy()
     trajectory = []
@@ -561,7 +623,7 @@ def optimizer_steps(api, name, settings, w0, grads):
 
 def optimizer_interleaved(api, name, settings, first, second):
     """Two optimizer objects updated in turn: each must follow its own trajectory (its own state)."""
-    optimizers = [getattr(api, name)(**settings), getattr(api, name)(**settings)]
+    optimizers = [_optimizer(api, name, settings), _optimizer(api, name, settings)]
     cases = [first, second]
     weights = [case["w0"].copy() for case in cases]
     trajectories = [[], []]
@@ -620,7 +682,8 @@ def mini_batches(api, n, batch_size, shuffle, with_y, calls):
     generator = _method(network, "get_mini_batches")
     answers = []
     for _ in range(calls):
-        batches = generator(X.copy(), y.copy(), shuffle=shuffle) if with_y else generator(X.copy(), shuffle=shuffle)
+        # Positional, in the course's order (X, y, shuffle): y=None is given, not left to a default.
+        batches = generator(X.copy(), y.copy() if with_y else None, shuffle)
         epoch = []
         for batch in batches:
             if with_y or isinstance(batch, tuple):
@@ -659,8 +722,9 @@ def fit_mechanics(api, n, epochs, batch_size, learning_rate, seed_data):
             last_forward = event
             summary.append(["forward", event["ids"], event["training"]])
         elif event["event"] == "derivative":
+            # atol: a float32 submission rounds y = feature + 3 by up to ~2e-7; another example's label is far off
             paired = (last_forward is not None and event["y_true"].shape == (len(last_forward["ids"]), 1)
-                      and np.allclose(event["y_true"].ravel() - 3.0, feature[last_forward["ids"]]))
+                      and np.allclose(event["y_true"].ravel() - 3.0, feature[last_forward["ids"]], atol=1e-5))
             of_output = last_forward is not None and event["y_pred"].shape == last_forward["output"].shape and \
                 np.allclose(event["y_pred"], last_forward["output"])
             last_derivative = event
@@ -684,24 +748,45 @@ def fit_mechanics(api, n, epochs, batch_size, learning_rate, seed_data):
             "history_problem": history_problem, "offset": float(np.asarray(layer.offset).ravel()[0])}
 
 
-def network_predict(api, X):
-    log = []
-    network = _network(api)
+def _fitted_network(api, X, log):
+    """A network of three stand-in layers (which learn nothing), fitted once: the course's model refuses to
+    predict before fit. A fit that fails is charged by fit's own checks; predict may still work."""
+    network = _network(api, epochs=1, batch_size=len(X))
     for layer in _three_stand_ins(log, X.shape[1]):
         network.add(layer)
+    StandInLoss.events = []
+    try:
+        _method(network, "fit")(_Data(X, np.zeros(X.shape)))
+    except Exception:  # noqa: BLE001 - the student's fit, charged elsewhere
+        pass
     del log[:]
+    return network
+
+
+def network_predict(api, X):
+    log = []
+    network = _fitted_network(api, X, log)
     output = _method(network, "predict")(_Data(X))
     return {"output": _array(output), "training_flags": [entry[2] for entry in log if entry[0] == "forward"]}
 
 
 def network_score(api, X, y):
-    log = []
-    network = _network(api)
-    for layer in _three_stand_ins(log, X.shape[1]):
-        network.add(layer)
+    network = _fitted_network(api, X, [])
     data = _Data(X, y)
     score = _method(network, "score")
-    return {"default": _array(score(data)), "given": _array(score(data, scoring_func=_other_metric))}
+    # The seed's score takes the dataset alone; a second argument, where there is one, is the scoring function.
+    given = score(data, _other_metric) if _second_argument(score) else None
+    return {"default": _array(score(data)), "given": _array(given)}
+
+
+def _second_argument(method) -> bool:
+    """Whether a bound method takes a second positional argument (``score(dataset, scoring_func)``)."""
+    try:
+        parameters = list(inspect.signature(method).parameters.values())
+    except (TypeError, ValueError):
+        return True
+    positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL)]
+    return len(positional) >= 2 or any(p.kind is p.VAR_POSITIONAL for p in positional)
 
 
 def network_gradient(api, weights_1, biases_1, weights_2, biases_2, X, y):
@@ -710,7 +795,7 @@ def network_gradient(api, weights_1, biases_1, weights_2, biases_2, X, y):
     RecordingOptimizer.log = []
     network = _network(api, optimizer=RecordingOptimizer, learning_rate=0.0, loss=api.MeanSquaredError)
     first = api.DenseLayer(weights_1.shape[1], input_shape=(weights_1.shape[0],))
-    second = api.DenseLayer(weights_2.shape[1])
+    second = api.DenseLayer(weights_2.shape[1], input_shape=None)
     for layer in (first, api.TanhActivation(), second, api.SigmoidActivation()):
         _method(network, "add")(layer)
     first.weights, first.biases = weights_1.copy(), biases_1.copy()
@@ -793,16 +878,18 @@ def train_and_predict(api, X_train, y_train, X_test, layers, loss, optimizer, se
     if optimizer == "SGD":
         settings["learning_rate"] *= _sgd_step_scale(getattr(api, loss)(), loss, settings["batch_size"],
                                                      y_train.shape[1])
-    network = api.NeuralNetwork(optimizer=getattr(api, optimizer), loss=getattr(api, loss), metric=_standin_metric,
-                                verbose=False, **settings)
+    network_settings = {k: settings[k] for k in ("epochs", "batch_size", "learning_rate", "momentum")}
+    network = api.NeuralNetwork(optimizer=_configured_optimizer(api, optimizer, settings), loss=getattr(api, loss),
+                                metric=_standin_metric, verbose=False, **network_settings)
     for index, (kind, *arguments) in enumerate(layers):
-        if kind == "DenseLayer" and index == 0:
-            layer = api.DenseLayer(arguments[0], input_shape=(X_train.shape[1],))
+        if kind == "DenseLayer":  # every argument given: the first layer's input shape, None for the others
+            layer = api.DenseLayer(arguments[0], input_shape=(X_train.shape[1],) if index == 0 else None)
         else:
             layer = getattr(api, kind)(*arguments)
         _method(network, "add")(layer)
     _method(network, "fit")(api.Dataset(X_train, y_train))
-    predictions = _method(network, "predict")(api.Dataset(X_test))
+    # Placeholder labels: a course Dataset may require y; the true test labels never leave the harness.
+    predictions = _method(network, "predict")(api.Dataset(X_test, np.zeros((len(X_test), y_train.shape[1]))))
     try:  # the learning curve is for the report; a history in another form is charged by its own check
         losses = _history_losses(network.history, settings["epochs"])
     except (AttributeError, TypeError, KeyError, ValueError):
@@ -812,12 +899,20 @@ def train_and_predict(api, X_train, y_train, X_test, layers, loss, optimizer, se
 
 # -- Dataset and metrics ---------------------------------------------------------------------------
 
-def dataset_basics(api, X, y):
-    data = api.Dataset(X.copy(), y.copy())
-    unlabeled = api.Dataset(X.copy())
+def dataset_basics(api, X, y, features, label):
+    """A labelled Dataset (every argument given), and one built with y=None where the student's Dataset
+    allows it (a course Dataset may require labels: then ``unlabeled_has_label`` is None)."""
+    data = api.Dataset(X.copy(), y.copy(), features=list(features), label=label)
+    try:
+        unlabeled = api.Dataset(X.copy(), None, features=list(features), label=label)
+    except Exception:  # noqa: BLE001 - a Dataset that requires labels is the course's choice
+        unlabeled_has_label = None
+    else:
+        unlabeled_has_label = bool(_method(unlabeled, "has_label")())
     return {"X": _array(data.X), "y": _array(data.y), "shape": list(_method(data, "shape")()),
-            "has_label": bool(_method(data, "has_label")()), "unlabeled_has_label": bool(unlabeled.has_label()),
-            "classes": _array(_method(data, "get_classes")()), "features": list(data.features)}
+            "has_label": bool(_method(data, "has_label")()), "unlabeled_has_label": unlabeled_has_label,
+            "classes": _array(_method(data, "get_classes")()), "features": list(data.features),
+            "label": _attribute(data, "label", "after Dataset(X, y, features=..., label=...)")}
 
 
 def metric_value(api, name, y_true, y_pred):

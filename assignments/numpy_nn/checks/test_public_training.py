@@ -7,7 +7,7 @@ Thresholds are in assignment.toml [thresholds].
 """
 import pytest
 
-from numpy_nn_support import blobs_data, digits_data, run_training_check, xor_data
+from numpy_nn_support import adam, blobs_data, digits_data, run_training_check, xor_data
 
 BLOBS = dict(layers=[["DenseLayer", 4], ["TanhActivation"], ["DenseLayer", 1], ["SigmoidActivation"]],
              loss="MeanSquaredError", optimizer="SGD",
@@ -17,8 +17,8 @@ XOR = dict(layers=[["DenseLayer", 8], ["TanhActivation"], ["DenseLayer", 1], ["S
            settings=dict(epochs=40, batch_size=16, learning_rate=0.5, momentum=0.9))
 DIGITS = dict(layers=[["DenseLayer", 32], ["ReLUActivation"], ["Dropout", 0.1], ["DenseLayer", 10],
                       ["SoftmaxActivation"]],
-              loss="CategoricalCrossEntropy", optimizer="Adam",
-              settings=dict(epochs=15, batch_size=32, learning_rate=0.005))
+              loss="MeanSquaredError", optimizer="Adam",
+              settings=dict(epochs=15, batch_size=32, momentum=0.0, **adam(0.005)))
 
 
 @pytest.mark.check("NeuralNetwork.fit: classifies two blobs (Dense-Tanh-Dense-Sigmoid, MSE, SGD)", points=3,
@@ -34,8 +34,8 @@ def test_fit_xor(student, reference, thresholds, artifacts):
     run_training_check(student, reference, thresholds, artifacts, XOR, xor_data(seed=2), "xor_accuracy", "XOR")
 
 
-@pytest.mark.check("NeuralNetwork.fit: classifies handwritten digits (ReLU, Dropout, Softmax, categorical "
-                   "cross-entropy, Adam)", points=4, timeout=40)
+@pytest.mark.check("NeuralNetwork.fit: classifies handwritten digits (ReLU, Dropout, Softmax, mean squared "
+                   "error, Adam)", points=4, timeout=40)
 def test_fit_digits(student, reference, thresholds, artifacts):
     run_training_check(student, reference, thresholds, artifacts, DIGITS, digits_data(seed=3), "digits_accuracy",
                        "held-out handwritten digits (sklearn's load_digits)")

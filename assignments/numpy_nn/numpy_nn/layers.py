@@ -46,9 +46,9 @@ class Layer:
         """Number of trainable parameters of the layer (an int)."""
         raise NotImplementedError
 
-    def set_input_shape(self, input_shape):
+    def set_input_shape(self, shape):
         """Set the shape of one example of the input (without the batch axis)."""
-        self._input_shape = input_shape
+        self._input_shape = shape
 
     def input_shape(self):
         """Shape of one example of the input (without the batch axis)."""

@@ -1,7 +1,7 @@
 """Hidden checks of neuralnet.py: other sizes, a whole-network gradient check, and training on two moons."""
 import pytest
 
-from numpy_nn_support import (likely_causes, moons_data, network_gradient_case, rng_for,
+from numpy_nn_support import (adam, likely_causes, moons_data, network_gradient_case, rng_for,
                               run_training_check, selftest, verify_batch_sizes, verify_batches_cover,
                               verify_fit_epochs, verify_fit_steps, verify_network_gradient, verify_network_predict)
 from grader.checks import CheckFailure, fail
@@ -11,12 +11,13 @@ pytestmark = pytest.mark.hidden
 MOONS = dict(layers=[["DenseLayer", 16], ["ReLUActivation"], ["DenseLayer", 16], ["ReLUActivation"],
                      ["DenseLayer", 1], ["SigmoidActivation"]],
              loss="BinaryCrossEntropy", optimizer="Adam",
-             settings=dict(epochs=40, batch_size=16, learning_rate=0.01))
+             settings=dict(epochs=60, batch_size=16, momentum=0.0, **adam(0.02)))
 
 
-@pytest.mark.check("NeuralNetwork.get_mini_batches: a batch_size larger than the data gives one batch", points=1)
-def test_hidden_one_batch(student, reference):
-    args = dict(n=5, batch_size=8, shuffle=True, with_y=True, calls=1)
+@pytest.mark.check("NeuralNetwork.get_mini_batches: other sizes (the last, incomplete batch kept or dropped)",
+                   points=1)
+def test_hidden_other_batches(student, reference):
+    args = dict(n=17, batch_size=6, shuffle=True, with_y=True, calls=1)
     answer = student.run("mini_batches", args)
     verify_batches_cover(answer, None, args)
     verify_batch_sizes(answer, None, args)

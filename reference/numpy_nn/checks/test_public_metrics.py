@@ -10,10 +10,11 @@ def _metric(student, reference, name, y_true, y_pred):
     verify_metric(student.run("metric_value", args), reference.run("metric_value", args), args)
 
 
-@pytest.mark.check("Dataset: keeps X and y; shape(), has_label(), get_classes(), default feature names", points=1)
+@pytest.mark.check("Dataset: keeps X, y, features and label; shape(), has_label(), get_classes()", points=1)
 def test_dataset(student, reference):
     rng = rng_for(61)
-    args = dict(X=rng.normal(size=(6, 3)), y=rng.integers(0, 3, 6).astype(float))
+    args = dict(X=rng.normal(size=(6, 3)), y=rng.integers(0, 3, 6).astype(float), features=["a", "b", "c"],
+                label="target")
     verify_dataset(student.run("dataset_basics", args), reference.run("dataset_basics", args), args)
 
 

@@ -33,8 +33,8 @@ def test_network_backward(student, reference):
     verify_network_backward(student.run("network_backward", args), reference.run("network_backward", args), args)
 
 
-@pytest.mark.check("NeuralNetwork.get_mini_batches: every example once, X and y rows together, the last batch "
-                   "smaller", points=3)
+@pytest.mark.check("NeuralNetwork.get_mini_batches: every example once (the last, incomplete batch kept or "
+                   "dropped), X and y rows together", points=3)
 def test_batches_cover(student, reference):
     args = dict(n=22, batch_size=5, shuffle=True, with_y=True, calls=1)
     answer = student.run("mini_batches", args)
@@ -61,7 +61,8 @@ def test_fit_steps(student, reference):
     verify_fit_steps(student.run("fit_mechanics", FIT), None, FIT)
 
 
-@pytest.mark.check("NeuralNetwork.fit: every example once per epoch, reshuffled each epoch", points=2)
+@pytest.mark.check("NeuralNetwork.fit: every example once per epoch (an incomplete last batch may be left out), "
+                   "reshuffled each epoch", points=2)
 def test_fit_epochs(student, reference):
     verify_fit_epochs(student.run("fit_mechanics", FIT), None, FIT)
 

@@ -69,7 +69,8 @@ class NeuralNetwork:
         X: (n, ...), y: (n, ...) or None (then y_batch is None). With shuffle,
         the examples are visited in a new random order (``np.random.permutation``)
         each call, so each epoch sees different batches. The last batch holds
-        the remaining n % batch_size examples when batch_size does not divide n.
+        the remaining n % batch_size examples when batch_size does not divide n
+        (the course's own code drops that incomplete batch instead: both are accepted).
         """
         # <SOL> check len(X) == len(y); take a random permutation of the indices (or arange without shuffle) and yield (X[idx], y[idx]) (y_batch None when y is None) for consecutive chunks of batch_size indices
         n_samples = len(X)

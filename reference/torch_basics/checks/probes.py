@@ -79,8 +79,11 @@ def train_softmax_autograd(api, X_train, Y_train, X_test, epochs, rho, seed):
     torch.manual_seed(seed)
     (W, b), history = api.train_softmax_autograd(torch.from_numpy(X_train), torch.from_numpy(Y_train),
                                                  epochs=epochs, rho=rho)
+    W, b = torch.as_tensor(W).detach(), torch.as_tensor(b).detach()
+    if W.shape[0] != X_test.shape[1] and W.shape[-1] == X_test.shape[1]:
+        W, b = W.T, b.reshape(-1)   # W stored (classes, features), the course's x @ W.T + b convention
     with torch.no_grad():   # the scores' argmax is the softmax's: the student's softmax is not needed here
-        scores = torch.from_numpy(X_test) @ torch.as_tensor(W) + torch.as_tensor(b)
+        scores = torch.from_numpy(X_test) @ W + b
     return {"predictions": _to_numpy(scores.argmax(dim=1)), "history": np.asarray(history, dtype=float)}
 
 
