@@ -48,7 +48,7 @@ class ReLUActivation(ActivationLayer):
 class TanhActivation(ActivationLayer):
 
     def activation_function(self, input):
-        return (np.exp(input) - np.exp(-input)) / (np.exp(input) + np.exp(-input))
+        return np.tanh(input)
 
     def derivative(self, input):
         return 1 - self.activation_function(input) ** 2
