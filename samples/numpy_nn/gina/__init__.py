@@ -1,0 +1,1 @@
+"""Gina's numpy_nn package (assignment 3)."""

@@ -1,0 +1,2 @@
+from .data import Dataset
+from .neuralnet import NeuralNetwork

@@ -1,0 +1,25 @@
+import numpy as np
+
+
+class Dataset:
+
+    def __init__(self, X, y=None, features=None, label=None):
+        self.X = X
+        self.y = y
+        if features is None:
+            features = []
+            for i in range(X.shape[1]):
+                features.append("feat_" + str(i))
+        self.features = features
+        self.label = "y" if label is None else label
+
+    def shape(self):
+        return self.X.shape
+
+    def has_label(self):
+        return self.y is not None
+
+    def get_classes(self):
+        if self.y is None:
+            raise ValueError("Dataset does not have a label")
+        return np.unique(self.y)

@@ -1,0 +1,42 @@
+"""Losses summed over all elements (not averaged): the derivatives have no 1/N."""
+import numpy as np
+
+
+class LossFunction:
+
+    def loss(self, y_true, y_pred):
+        raise NotImplementedError
+
+    def derivative(self, y_true, y_pred):
+        raise NotImplementedError
+
+
+class MeanSquaredError(LossFunction):
+
+    def loss(self, y_true, y_pred):
+        return np.sum((y_true - y_pred) ** 2)
+
+    def derivative(self, y_true, y_pred):
+        return 2 * (y_pred - y_true)
+
+
+class BinaryCrossEntropy(LossFunction):
+
+    def loss(self, y_true, y_pred):
+        p = np.clip(y_pred, 1e-15, 1 - 1e-15)
+        return -np.sum(y_true * np.log(p) + (1 - y_true) * np.log(1 - p))
+
+    def derivative(self, y_true, y_pred):
+        p = np.clip(y_pred, 1e-15, 1 - 1e-15)
+        return -(y_true / p) + (1 - y_true) / (1 - p)
+
+
+class CategoricalCrossEntropy(LossFunction):
+
+    def loss(self, y_true, y_pred):
+        p = np.clip(y_pred, 1e-15, 1 - 1e-15)
+        return -np.sum(y_true * np.log(p))
+
+    def derivative(self, y_true, y_pred):
+        p = np.clip(y_pred, 1e-15, 1 - 1e-15)
+        return -y_true / p
