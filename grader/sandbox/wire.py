@@ -28,6 +28,28 @@ class WireError(ValueError):
     """A message that is not valid plain data (refused, never executed)."""
 
 
+class Handle:
+    """Names an object that stays on one side of the boundary: ``side`` is "h" (harness) or "w" (worker).
+
+    The stand-in channel (:mod:`grader.sandbox.remote`) passes objects that are not plain data this way; only
+    the side that owns the object can act on it, and only through that channel.
+    """
+
+    __slots__ = ("side", "id")
+
+    def __init__(self, side: str, id: int):
+        self.side, self.id = side, id
+
+    def __repr__(self) -> str:
+        return f"<handle {self.side}{self.id}>"
+
+    def __eq__(self, other):
+        return type(other) is Handle and (other.side, other.id) == (self.side, self.id)
+
+    def __hash__(self):
+        return hash((self.side, self.id))
+
+
 class Unencodable:
     """Stands for a value the worker could not turn into plain data."""
 
@@ -67,6 +89,8 @@ def _encode(value, depth: int):
         return {"__dict__": {k: _encode(v, depth + 1) for k, v in value.items()}}
     if isinstance(value, Unencodable):
         return {"__unencodable__": value.type_name}
+    if type(value) is Handle:
+        return {"__handle__": [value.side, value.id]}
     return {"__unencodable__": type(value).__qualname__}
 
 
@@ -108,9 +132,17 @@ def _decode(obj, depth: int):
         if type(inner) is not dict:
             raise WireError("bad dict")
         return {str(k): _decode(v, depth + 1) for k, v in inner.items()}
+    if "__handle__" in obj:
+        return _decode_handle(obj["__handle__"])
     if "__unencodable__" in obj:
         return Unencodable(str(obj["__unencodable__"])[:200])
     raise WireError("untagged object")
+
+
+def _decode_handle(obj) -> Handle:
+    if type(obj) is not list or len(obj) != 2 or obj[0] not in ("h", "w") or type(obj[1]) is not int:
+        raise WireError("bad handle")
+    return Handle(obj[0], obj[1])
 
 
 def _as_list(obj):
