@@ -37,6 +37,13 @@ class RemoteError(Exception):
     """The other side raised while doing what was asked (its message says what)."""
 
 
+#: built-in exceptions that keep their type across the boundary (``hasattr`` needs an AttributeError, a loop
+#: may catch an IndexError…), as subclasses of :class:`RemoteError`; any other arrives as a plain RemoteError.
+_KEPT = (AttributeError, TypeError, ValueError, KeyError, IndexError, LookupError, ArithmeticError,
+         ZeroDivisionError, OverflowError, FloatingPointError, NotImplementedError, AssertionError, RuntimeError)
+REMOTE_EXCEPTIONS = {kept.__name__: type(f"Remote{kept.__name__}", (RemoteError, kept), {}) for kept in _KEPT}
+
+
 class ObjectTable:
     """The objects of one side that the other holds handles to (kept alive until :meth:`clear`)."""
 
@@ -149,7 +156,7 @@ class Endpoint:
             return reply.get("value") if raw else self.incoming(reply.get("value"))
         if reply.get("stop") is True:
             raise StopIteration
-        raise RemoteError(str(reply.get("error", "failed"))[:MAX_ERROR_CHARS])
+        raise REMOTE_EXCEPTIONS.get(reply.get("type"), RemoteError)(str(reply.get("error", "failed"))[:MAX_ERROR_CHARS])
 
     # -- answering ------------------------------------------------------------
     def answer(self, message: dict) -> dict:
@@ -162,7 +169,7 @@ class Endpoint:
         except self.fatal:
             raise
         except Exception as exc:  # noqa: BLE001 - whatever it was, the asking side raises it as RemoteError
-            return {"op": "reply", "ok": False, "error": _describe(exc)}
+            return {"op": "reply", "ok": False, "error": _describe(exc), "type": _kept_type(exc)}
 
     def perform(self, message: dict):
         action = message.get("action")
@@ -213,6 +220,11 @@ def _public(name) -> str:
     if type(name) is not str or not name.isidentifier() or name.startswith("_"):
         raise RemoteError(f"attribute {name!r} is not available")
     return name
+
+
+def _kept_type(exc: BaseException) -> str:
+    return next((kept.__name__ for kept in _KEPT if type(exc) is kept or isinstance(exc, REMOTE_EXCEPTIONS[kept.__name__])),
+                "")
 
 
 def _describe(exc: BaseException) -> str:
