@@ -57,6 +57,14 @@ def attach_standins(assignment: Assignment, student, reference) -> None:
     student.standin_service = StandInService(api, assignment.homes)
 
 
+def _reached(result: CheckResult, depends: dict[str, list[str]]) -> list[str]:
+    """The parts a check uses: those its probes looked up and what they (and its own part) call, transitively."""
+    reached = list(dict.fromkeys([*result.uses, result.cls]))
+    for part in reached:   # grows while it is walked
+        reached += [d for d in depends.get(part, []) if d not in reached]
+    return [p for p in reached if p != result.cls]
+
+
 def _failed_parts(results: list[CheckResult]) -> dict[str, list[int]]:
     failed: dict[str, list[int]] = {}
     for number, result in enumerate(results, start=1):
@@ -84,8 +92,7 @@ def charge_once(assignment: Assignment, student, results: list[CheckResult]) -> 
     for result in results:
         if result.passed or result.kind == "grader" or result.retry is None:
             continue
-        parts = [p for p in dict.fromkeys(result.uses + depends.get(result.cls, []))
-                 if p != result.cls and p in failed]
+        parts = [p for p in _reached(result, depends) if p in failed]
         if not parts:
             continue
         result.cascade = {"parts": parts, "rerun": False, "passed": False}
@@ -109,8 +116,7 @@ def _rerun(result: CheckResult, service, parts: list[str], failed: dict, depends
             result.cascade["passed"] = True
             result.cascade.pop("failed_again", None)
             return
-        more = [p for p in result.uses + depends.get(result.cls, []) if p != result.cls and p in failed
-                and p not in parts]
+        more = [p for p in _reached(result, depends) if p in failed and p not in parts]
         if not more:
             return
         parts += list(dict.fromkeys(more))

@@ -86,6 +86,38 @@ def _plain_leaf(value) -> bool:
     return False
 
 
+def _tensor_data(value) -> wire.TensorData | wire.TorchConstant | None:
+    """A torch tensor outside any autograd graph (data: images, labels) crosses by value, and so do a device and
+    a dtype; a tensor that is part of a graph (parameters, outputs, losses) stays where its graph is (a handle)."""
+    kind = type(value)
+    if kind.__module__ == "torch" and kind.__name__ in ("device", "dtype"):
+        return wire.TorchConstant(kind.__name__, str(value).removeprefix("torch."))
+    if kind.__name__ != "Tensor" or kind.__module__ != "torch" or value.requires_grad:
+        return None
+    try:
+        array = value.detach().cpu().numpy()
+    except (TypeError, RuntimeError):   # a dtype numpy lacks (bfloat16): keep it as a handle
+        return None
+    if array.dtype.kind not in wire.ALLOWED_KINDS:
+        return None
+    return wire.TensorData(array, str(value.device))
+
+
+def _tensor(data):
+    import torch  # only a torch assignment sends tensors, and both sides have torch then
+
+    if type(data) is wire.TorchConstant:
+        found = torch.device(data.name) if data.kind == "device" else getattr(torch, data.name, None)
+        if data.kind == "dtype" and not isinstance(found, torch.dtype):
+            raise RemoteError(f"no dtype {data.name!r}")
+        return found
+    tensor = torch.from_numpy(np.array(data.array))
+    try:
+        return tensor.to(torch.device(data.device))
+    except (RuntimeError, ValueError, TypeError):
+        raise RemoteError(f"a tensor on device {data.device!r} cannot be placed here") from None
+
+
 class Endpoint:
     """One side's end of the channel. ``exchange(message) -> reply`` sends a request to the other side and
     waits for its reply (answering the other side's nested requests meanwhile); ``fatal`` are exceptions that
@@ -105,6 +137,9 @@ class Endpoint:
             raise RemoteError("value nested too deeply to pass to the stand-in")
         if _plain_leaf(value):
             return value
+        data = _tensor_data(value)
+        if data is not None:
+            return data
         if type(value) in (list, tuple):
             return type(value)(self.outgoing(v, depth + 1) for v in value)
         if type(value) is dict and all(type(k) is str for k in value):
@@ -114,6 +149,8 @@ class Endpoint:
     def incoming(self, value):
         if type(value) is wire.Handle:
             return self.table.get(value) if value.side == self.table.side else self.proxy(value)
+        if type(value) in (wire.TensorData, wire.TorchConstant):
+            return _tensor(value)
         if type(value) in (list, tuple):
             return type(value)(self.incoming(v) for v in value)
         if type(value) is dict:

@@ -50,6 +50,24 @@ class Handle:
         return hash((self.side, self.id))
 
 
+class TensorData:
+    """A torch tensor outside any autograd graph, passed by value: its numbers and the device it was on."""
+
+    __slots__ = ("array", "device")
+
+    def __init__(self, array: np.ndarray, device: str = "cpu"):
+        self.array, self.device = array, device
+
+
+class TorchConstant:
+    """A ``torch.device`` or ``torch.dtype``, passed by name (``kind`` is "device" or "dtype")."""
+
+    __slots__ = ("kind", "name")
+
+    def __init__(self, kind: str, name: str):
+        self.kind, self.name = kind, name
+
+
 class Unencodable:
     """Stands for a value the worker could not turn into plain data."""
 
@@ -91,6 +109,10 @@ def _encode(value, depth: int):
         return {"__unencodable__": value.type_name}
     if type(value) is Handle:
         return {"__handle__": [value.side, value.id]}
+    if type(value) is TorchConstant:
+        return {"__torch__": [value.kind, value.name[:40]]}
+    if type(value) is TensorData:
+        return {"__tensor__": [_encode_array(np.asarray(value.array), scalar=False), str(value.device)[:40]]}
     return {"__unencodable__": type(value).__qualname__}
 
 
@@ -134,6 +156,13 @@ def _decode(obj, depth: int):
         return {str(k): _decode(v, depth + 1) for k, v in inner.items()}
     if "__handle__" in obj:
         return _decode_handle(obj["__handle__"])
+    if "__torch__" in obj:
+        pair = obj["__torch__"]
+        if type(pair) is not list or len(pair) != 2 or pair[0] not in ("device", "dtype") or type(pair[1]) is not str:
+            raise WireError("bad torch constant")
+        return TorchConstant(pair[0], pair[1][:40])
+    if "__tensor__" in obj:
+        return _decode_tensor(obj["__tensor__"])
     if "__unencodable__" in obj:
         return Unencodable(str(obj["__unencodable__"])[:200])
     raise WireError("untagged object")
@@ -143,6 +172,13 @@ def _decode_handle(obj) -> Handle:
     if type(obj) is not list or len(obj) != 2 or obj[0] not in ("h", "w") or type(obj[1]) is not int:
         raise WireError("bad handle")
     return Handle(obj[0], obj[1])
+
+
+def _decode_tensor(obj) -> TensorData:
+    if type(obj) is not list or len(obj) != 2 or type(obj[0]) is not dict or type(obj[1]) is not str:
+        raise WireError("bad tensor")
+    array = _decode_array(obj[0])
+    return TensorData(np.asarray(array), obj[1])
 
 
 def _as_list(obj):
