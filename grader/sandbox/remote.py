@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import copy
 import operator
+import types
 
 import numpy as np
 
@@ -51,13 +52,15 @@ class ObjectTable:
         self.side = side
         self._objects: dict[int, object] = {}
         self._ids: dict[int, int] = {}
+        self._kinds: dict[type, int] = {}   # kept across probes: the other side caches which names are methods
 
     def export(self, obj) -> wire.Handle:
         number = self._ids.get(id(obj))
         if number is None:
             number = self._ids[id(obj)] = len(self._objects) + 1
             self._objects[number] = obj
-        return wire.Handle(self.side, number)
+        kind = self._kinds.setdefault(type(obj), len(self._kinds) + 1)
+        return wire.Handle(self.side, number, kind)
 
     def get(self, handle: wire.Handle):
         if handle.side != self.side or handle.id not in self._objects:
@@ -130,6 +133,7 @@ class Endpoint:
         self.exchange = exchange
         self.depth = 0
         self._proxies: dict[wire.Handle, object] = {}
+        self.methods: set[tuple[int, str]] = set()   # (kind of the other side's object, name): a method, no need to ask
 
     # -- values ---------------------------------------------------------------
     def outgoing(self, value, depth: int = 0):
@@ -190,6 +194,9 @@ class Endpoint:
         if not isinstance(reply, dict):
             raise RemoteError("malformed reply")
         if reply.get("ok") is True:
+            if action == "getattr" and type(reply.get("value")) is str and reply["value"] == IS_METHOD:
+                self.methods.add((target.kind, name))
+                return RemoteMethod(self, target, name)
             return reply.get("value") if raw else self.incoming(reply.get("value"))
         if reply.get("stop") is True:
             raise StopIteration
@@ -230,7 +237,8 @@ class Endpoint:
         if action == "method":
             return self.attribute(target, name)(*args, **kwargs)
         if action == "getattr":
-            return self.attribute(target, name)
+            value = self.attribute(target, name)
+            return IS_METHOD if isinstance(value, _BOUND_METHODS) else value
         if action == "setattr":
             setattr(target, _public(name), args[0])
             return None
@@ -251,6 +259,23 @@ class Endpoint:
         if array.dtype.kind not in wire.ALLOWED_KINDS:
             raise TypeError(f"not a numeric array (dtype {array.dtype})")
         return array
+
+
+#: the reply to ``getattr`` when the attribute is a bound method: the asker calls it by name from then on.
+IS_METHOD = "\x00method"
+_BOUND_METHODS = (types.MethodType, types.BuiltinMethodType, types.MethodWrapperType)
+
+
+class RemoteMethod:
+    """A method of an object of the other side: calling it is one request."""
+
+    __slots__ = ("endpoint", "target", "name")
+
+    def __init__(self, endpoint: "Endpoint", target: wire.Handle, name: str):
+        self.endpoint, self.target, self.name = endpoint, target, name
+
+    def __call__(self, *args, **kwargs):
+        return self.endpoint.request("method", self.target, self.name, args, kwargs)
 
 
 def _public(name) -> str:
@@ -295,6 +320,10 @@ class RemoteObject:
     def __getattr__(self, name):
         if name.startswith("_"):
             raise AttributeError(name)
+        endpoint = object.__getattribute__(self, "_nngrade_endpoint")
+        handle = object.__getattribute__(self, "_nngrade_handle")
+        if (handle.kind, name) in endpoint.methods:
+            return RemoteMethod(endpoint, handle, name)
         return _ask(self, "getattr", name=name)
 
     def __setattr__(self, name, value):

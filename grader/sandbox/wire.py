@@ -35,10 +35,10 @@ class Handle:
     the side that owns the object can act on it, and only through that channel.
     """
 
-    __slots__ = ("side", "id")
+    __slots__ = ("side", "id", "kind")
 
-    def __init__(self, side: str, id: int):
-        self.side, self.id = side, id
+    def __init__(self, side: str, id: int, kind: int = 0):
+        self.side, self.id, self.kind = side, id, kind   # kind: its owner's number for the object's type
 
     def __repr__(self) -> str:
         return f"<handle {self.side}{self.id}>"
@@ -108,7 +108,7 @@ def _encode(value, depth: int):
     if isinstance(value, Unencodable):
         return {"__unencodable__": value.type_name}
     if type(value) is Handle:
-        return {"__handle__": [value.side, value.id]}
+        return {"__handle__": [value.side, value.id, value.kind]}
     if type(value) is TorchConstant:
         return {"__torch__": [value.kind, value.name[:40]]}
     if type(value) is TensorData:
@@ -169,9 +169,9 @@ def _decode(obj, depth: int):
 
 
 def _decode_handle(obj) -> Handle:
-    if type(obj) is not list or len(obj) != 2 or obj[0] not in ("h", "w") or type(obj[1]) is not int:
+    if type(obj) is not list or len(obj) != 3 or obj[0] not in ("h", "w") or any(type(n) is not int for n in obj[1:]):
         raise WireError("bad handle")
-    return Handle(obj[0], obj[1])
+    return Handle(obj[0], obj[1], obj[2])
 
 
 def _decode_tensor(obj) -> TensorData:
