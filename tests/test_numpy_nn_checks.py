@@ -51,7 +51,7 @@ def _failed(results: dict) -> list[dict]:
 def _named(results: dict) -> dict[str, set[str]]:
     named: dict[str, set[str]] = {}
     for entry in results["extra_data"]["misconceptions"]:
-        named.setdefault(entry["id"], set()).add(entry["check"])
+        named.setdefault(entry["id"], set()).update(entry["checks"])
     return named
 
 

@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader.core.schema import KIND_LABELS, misconception_lines
+from grader.core.schema import KIND_LABELS, checks_of, misconception_lines
 from grader.core.types import check_class
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-Z\\-_]")
@@ -153,7 +153,7 @@ def build_view(results: dict, student_view: bool = True) -> ReportView:
         mistake = misconceptions.setdefault(str(entry["id"]), Misconception(
             str(entry["id"]), clean_text(entry.get("title", entry["id"]), NAME_LIMIT),
             clean_text(entry.get("explanation", ""), 1000), clean_text(entry.get("hint", ""), 1000)))
-        mistake.checks.append(str(entry.get("check", "")))
+        mistake.checks += [str(name) for name in checks_of(entry)]
     checks, classes = [], {}
     for test in results["tests"]:
         number = str(test.get("number", len(checks) + 1))
