@@ -54,7 +54,7 @@ def attach_standins(assignment: Assignment, student, reference) -> None:
     api = getattr(reference, "api", None)
     if api is None or not hasattr(student, "standin_service") or policy_of(assignment) != "charge-once":
         return
-    student.standin_service = StandInService(api, assignment.homes)
+    student.standin_service = StandInService(api, assignment.homes, assignment.limits.memory_mb)
 
 
 def _reached(result: CheckResult, depends: dict[str, list[str]]) -> list[str]:

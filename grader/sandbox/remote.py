@@ -97,6 +97,8 @@ def _tensor_data(value) -> wire.TensorData | wire.TorchConstant | None:
         return wire.TorchConstant(kind.__name__, str(value).removeprefix("torch."))
     if kind.__name__ != "Tensor" or kind.__module__ != "torch" or value.requires_grad:
         return None
+    if value.device.type != "cpu":   # a GPU tensor stays a handle: the harness never touches the GPU itself
+        return None
     try:
         array = value.detach().cpu().numpy()
     except (TypeError, RuntimeError):   # a dtype numpy lacks (bfloat16): keep it as a handle
@@ -114,11 +116,9 @@ def _tensor(data):
         if data.kind == "dtype" and not isinstance(found, torch.dtype):
             raise RemoteError(f"no dtype {data.name!r}")
         return found
-    tensor = torch.from_numpy(np.array(data.array))
-    try:
-        return tensor.to(torch.device(data.device))
-    except (RuntimeError, ValueError, TypeError):
-        raise RemoteError(f"a tensor on device {data.device!r} cannot be placed here") from None
+    if data.device != "cpu":
+        raise RemoteError(f"only tensors on the cpu cross by value, not on {data.device!r}")
+    return torch.from_numpy(np.array(data.array))
 
 
 class Endpoint:

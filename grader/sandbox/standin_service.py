@@ -12,6 +12,7 @@ grader's own stand-in for it.
 from __future__ import annotations
 
 import abc
+import os
 import types
 
 from grader.core.types import ProbeFailure
@@ -47,6 +48,15 @@ def describe_parts(reference_api, homes: dict[str, str]) -> dict[str, dict]:
     return found
 
 
+def _resident_bytes() -> int:
+    """This process's resident memory (0 where /proc is missing: then nothing is bounded)."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as handle:
+            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
 class HarnessEndpoint(remote.Endpoint):
     """Answers the worker: ``new`` and ``function`` run the reference's part; the rest act on objects made so."""
 
@@ -79,8 +89,11 @@ class HarnessEndpoint(remote.Endpoint):
 class StandInService:
     """The reference's parts, served to one submission's worker while its probes run."""
 
-    def __init__(self, reference_api, homes: dict[str, str]):
+    def __init__(self, reference_api, homes: dict[str, str], memory_mb: int = 2048):
         self.reference_api, self.homes = reference_api, homes
+        # The reference runs here on the worker's arguments: what it may hold while serving one probe.
+        self.memory_bytes = max(int(memory_mb or 2048), 256) * 1024 * 1024
+        self._baseline: int | None = None
         self.specs = describe_parts(reference_api, homes)
         self.names: tuple[str, ...] = ()      # the parts the current probe stands in for
         self.always: set[str] = set()         # parts of modules that failed to import
@@ -101,10 +114,17 @@ class StandInService:
     def answer(self, message: dict, ask_worker) -> dict:
         """The reply to one request of the worker (``ask_worker`` carries the reference's requests back)."""
         self.endpoint.exchange = ask_worker
-        return self.endpoint.answer(message)
+        if self._baseline is None:
+            self._baseline = _resident_bytes()
+        reply = self.endpoint.answer(message)
+        if _resident_bytes() - self._baseline > self.memory_bytes:
+            self.endpoint.forget()
+            raise ProbeFailure("memory", "your code asked the grader's stand-ins for more memory than a check may use")
+        return reply
 
     def end_probe(self) -> None:
         self.endpoint.forget()
+        self._baseline = None
 
     def reset_served(self) -> set[str]:
         served, self.served = self.served, set()
