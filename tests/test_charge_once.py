@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from grader.core.assignment import Assignment, AssignmentError
-from grader.core.types import CheckResult
+from grader.core.types import CheckResult, ProbeFailure
 from grader.engine.cascade import _refuse_own_standins, declared_depends, policy_of
 from grader.engine.grade import grade
 from grader.engine.session import reference_for
@@ -127,6 +127,21 @@ def test_the_service_offers_the_public_api_and_serves_only_what_this_probe_stand
         del reference.api.DenseLayer.copy
     service.modules_failed({"activations": "activations.py has a syntax error"})
     assert "SigmoidActivation" in service.always and "DenseLayer" not in service.always
+
+
+def test_what_the_reference_holds_while_serving_a_probe_is_bounded(numpy_nn):
+    service = StandInService(reference_for(numpy_nn).api, numpy_nn.homes)
+    service.memory_bytes = 50 * 1024 * 1024
+    service.names = ("Dataset",)
+
+    def dataset(X):
+        return {"op": "callback", "action": "new", "name": "Dataset", "args": [X, np.zeros(len(X))], "kwargs": {}}
+
+    assert service.answer(dataset(np.ones((4, 2))), lambda request: None)["ok"]   # the probe's first request
+    with pytest.raises(ProbeFailure) as failure:   # 80 MB kept by a Dataset the worker asked for
+        service.answer(dataset(np.random.default_rng(0).normal(size=(1_000_000, 10))), lambda request: None)
+    assert failure.value.kind == "memory"
+    service.end_probe()
 
 
 def test_cnn_offers_its_functions_but_not_a_torch_module():

@@ -16,6 +16,8 @@ or ``"charge-all"`` (no re-runs: every check that fails costs its points).
 """
 from __future__ import annotations
 
+import time
+
 from grader.core.assignment import Assignment, AssignmentError
 from grader.core.types import CheckResult
 from grader.sandbox.standin_service import StandInService
@@ -92,11 +94,15 @@ def charge_once(assignment: Assignment, student, results: list[CheckResult]) -> 
     for result in results:
         if result.passed or result.kind == "grader" or result.retry is None:
             continue
-        parts = [p for p in _reached(result, depends) if p in failed]
-        if not parts:
+        broken = [p for p in _reached(result, depends) if p in failed]
+        if not broken:
             continue
-        result.cascade = {"parts": parts, "rerun": False, "passed": False}
-        _rerun(result, service, parts, failed, depends)
+        # A part the grader cannot stand in for (a torch nn.Module) keeps the student's own in the re-run.
+        parts = [p for p in broken if service is not None and p in service.specs]
+        result.cascade = {"parts": parts or broken, "rerun": False, "passed": False}
+        if parts:
+            _rerun(result, service, parts, failed, depends)
+        parts = result.cascade["parts"]
         parts.sort(key=lambda p: failed[p][0])
         result.cascade["charged_in"] = [failed[p][0] for p in parts]
         if result.cascade["passed"]:
@@ -109,14 +115,12 @@ def _rerun(result: CheckResult, service, parts: list[str], failed: dict, depends
     """Re-run with stand-ins for ``parts``; a part the first run never reached (it stopped at an earlier one)
     may show up in the re-run: then again with it too, while the re-run finds new broken parts."""
     for _ in range(MAX_RERUNS):
-        if service is None or not all(p in service.specs for p in parts):
-            return
         result.cascade["rerun"] = True
         if _passes_with_standins(result, service, parts):
             result.cascade["passed"] = True
             result.cascade.pop("failed_again", None)
             return
-        more = [p for p in _reached(result, depends) if p in failed and p not in parts]
+        more = [p for p in _reached(result, depends) if p in failed and p in service.specs and p not in parts]
         if not more:
             return
         parts += list(dict.fromkeys(more))
@@ -128,6 +132,7 @@ def _passes_with_standins(result: CheckResult, service: StandInService, parts: l
     result.artifacts.clear()
     served_before, result.served = result.served, set()
     service.names = tuple(parts)
+    started = time.perf_counter()
     try:
         result.retry()
         passed = not (result.served - set(parts) - service.always) and result.cls not in result.served
@@ -135,6 +140,7 @@ def _passes_with_standins(result: CheckResult, service: StandInService, parts: l
         result.cascade["failed_again"] = (getattr(exc, "message", None) or str(exc))[:500]
         passed = False
     finally:
+        result.seconds += time.perf_counter() - started
         service.names = ()
         result.calls[:] = saved_calls      # the student's own answers: what names a mistake
         result.served |= served_before

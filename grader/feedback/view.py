@@ -49,6 +49,7 @@ class Misconception:
     explanation: str
     hint: str
     checks: list[str] = field(default_factory=list)  # numbers of the checks where it showed
+    points_lost: float | None = None                 # what it cost, charged once (None in older results)
 
 
 @dataclass
@@ -154,6 +155,9 @@ def build_view(results: dict, student_view: bool = True) -> ReportView:
             str(entry["id"]), clean_text(entry.get("title", entry["id"]), NAME_LIMIT),
             clean_text(entry.get("explanation", ""), 1000), clean_text(entry.get("hint", ""), 1000)))
         mistake.checks += [str(name) for name in checks_of(entry)]
+        lost = entry.get("points_lost")
+        if isinstance(lost, (int, float)) and not isinstance(lost, bool):
+            mistake.points_lost = (mistake.points_lost or 0.0) + float(lost)
     checks, classes = [], {}
     for test in results["tests"]:
         number = str(test.get("number", len(checks) + 1))
