@@ -178,6 +178,10 @@ class ModuleSet(importlib.abc.MetaPathFinder):
                     name in self.files and getattr(sys.modules[name], "__package__", None) == self.private):
                 del sys.modules[name]
 
+    def stem_of(self, name: str) -> str | None:
+        """The file module ``name`` is loaded from (several names share one file in a single-file submission)."""
+        return self._canonical.get(name)
+
     # -- lookup ---------------------------------------------------------------
     def find(self, attribute: str, home: str):
         """The object ``attribute`` from module ``home`` (or, failing that, from any module)."""

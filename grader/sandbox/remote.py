@@ -269,9 +269,9 @@ _BOUND_METHODS = (types.MethodType, types.BuiltinMethodType, types.MethodWrapper
 class RemoteMethod:
     """A method of an object of the other side: calling it is one request."""
 
-    __slots__ = ("endpoint", "target", "name")
+    __slots__ = ("endpoint", "name", "target")
 
-    def __init__(self, endpoint: "Endpoint", target: wire.Handle, name: str):
+    def __init__(self, endpoint: Endpoint, target: wire.Handle, name: str):
         self.endpoint, self.target, self.name = endpoint, target, name
 
     def __call__(self, *args, **kwargs):
@@ -311,7 +311,7 @@ def _operator(name: str, reflected: bool = False):
 class RemoteObject:
     """An object of the other side: attribute reads, calls, iteration, arithmetic and comparisons go there."""
 
-    __slots__ = ("_nngrade_endpoint", "_nngrade_handle", "__weakref__")
+    __slots__ = ("__weakref__", "_nngrade_endpoint", "_nngrade_handle")
 
     def __init__(self, endpoint: Endpoint, handle: wire.Handle):
         object.__setattr__(self, "_nngrade_endpoint", endpoint)

@@ -34,7 +34,7 @@ def describe_parts(reference_api, homes: dict[str, str]) -> dict[str, dict]:
     for name in homes:
         try:
             obj = getattr(reference_api, name)
-        except Exception:  # noqa: BLE001 - the reference defines no such part
+        except Exception:  # noqa: BLE001, S112 - the reference defines no such part
             continue
         if isinstance(obj, type):
             parts = {getattr(reference_api, n, None) for n in homes} - {None}
@@ -62,7 +62,7 @@ class HarnessEndpoint(remote.Endpoint):
 
     fatal = (ProbeFailure,)
 
-    def __init__(self, service: "StandInService"):
+    def __init__(self, service: StandInService):
         super().__init__("h")
         self.service = service
 
@@ -79,11 +79,10 @@ class HarnessEndpoint(remote.Endpoint):
             raise remote.RemoteError("malformed request")
         return part(*args, **kwargs)
 
-    def attribute(self, target, name):
-        value = super().attribute(target, name)
+    def outgoing(self, value, depth: int = 0):
         if isinstance(value, NOT_SERVED):
-            raise remote.RemoteError(f"attribute {name!r} is not available")
-        return value
+            raise remote.RemoteError(f"a {type(value).__name__} is not handed out")
+        return super().outgoing(value, depth)
 
 
 class StandInService:

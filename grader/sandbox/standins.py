@@ -18,7 +18,7 @@ from grader.sandbox import remote, wire
 _ENDPOINT: list = []   # this worker's endpoint (one per worker process)
 
 
-def _endpoint() -> "WorkerEndpoint":
+def _endpoint() -> WorkerEndpoint:
     if not _ENDPOINT:
         raise remote.RemoteError("the grader's stand-ins are not available here")
     return _ENDPOINT[0]
@@ -51,7 +51,7 @@ class WorkerEndpoint(remote.Endpoint):
             return super().answer(message)
         except KeyboardInterrupt:
             raise
-        except BaseException as exc:  # SystemExit and the like in the student's code: an error for the harness
+        except BaseException as exc:  # noqa: BLE001 - SystemExit and the like in the student code: an error for the harness
             return {"op": "reply", "ok": False, "error": remote._describe(exc)}
 
 

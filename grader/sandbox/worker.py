@@ -156,7 +156,7 @@ class Worker:
         self.standins = standin_parts.install(self.request_fd, self.response_fd, message.get("standin_specs"), homes)
         self.modules = ModuleSet(message["package"], files, message.get("display_names"), replacement=lambda stem: (
             self.standins.module_replacement(stem, lambda s: [n for n, h in homes.items()
-                                                               if self.modules._canonical.get(h) == s])))
+                                                               if self.modules.stem_of(h) == s])))
         sys.path.insert(0, str(message.get("search_path", workdir)))
         namespace: dict = {"__name__": "nngrade_probes"}
         exec(compile(message["probes_source"], "<probes>", "exec"), namespace)
