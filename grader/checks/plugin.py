@@ -22,9 +22,9 @@ here is global and two gradings never share state.
 """
 from __future__ import annotations
 
-import functools
 import time
 
+import numpy as np
 import pytest
 
 from grader.checks.assertions import CheckFailure
@@ -204,7 +204,44 @@ def pytest_pyfunc_call(pyfuncitem):
     with stand-ins for parts that failed their own checks); pytest then calls it as usual."""
     if _graded(pyfuncitem.config) is not None:
         arguments = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
-        _check_result(pyfuncitem).retry = functools.partial(pyfuncitem.obj, **arguments)
+        _check_result(pyfuncitem).retry = _Retry(pyfuncitem.obj, arguments)
+
+
+class _Retry:
+    """Runs a check again on the inputs it drew the first time: random generators the check file keeps at module
+    level are wound back to where they were, then forward again, so that the re-run leaves no trace."""
+
+    def __init__(self, function, arguments: dict):
+        self.function, self.arguments = function, arguments
+        self.before = _random_states(function)
+
+    def __call__(self):
+        after = _random_states(self.function)
+        _set_random_states(self.function, self.before)
+        try:
+            return self.function(**self.arguments)
+        finally:
+            _set_random_states(self.function, after)
+
+
+def _random_states(function) -> dict:
+    namespace = getattr(function, "__globals__", {})
+    states = {name: value.bit_generator.state for name, value in namespace.items()
+              if isinstance(value, np.random.Generator)}
+    states.update({name: value.get_state() for name, value in namespace.items()
+                   if isinstance(value, np.random.RandomState)})
+    return {"modules": states, "global": np.random.get_state()}
+
+
+def _set_random_states(function, states: dict) -> None:
+    namespace = getattr(function, "__globals__", {})
+    for name, state in states["modules"].items():
+        value = namespace.get(name)
+        if isinstance(value, np.random.Generator):
+            value.bit_generator.state = state
+        elif isinstance(value, np.random.RandomState):
+            value.set_state(state)
+    np.random.set_state(states["global"])
 
 
 @pytest.hookimpl(hookwrapper=True)
