@@ -345,3 +345,17 @@ def test_samples_through_the_sandbox():
     digits = next(t for t in carol["tests"] if t["name"].startswith("CNN on digits"))
     assert digits["status"] == "failed" and "Likely cause" in digits["output"] and "CNN.__init__" in digits["output"]
     assert {m["id"] for m in carol["extra_data"]["misconceptions"]} == SAMPLE_MISTAKES["carol"]
+
+
+def test_bob_missing_zero_grad_costs_only_the_training_step_checks():
+    """One mistake, charged once: the accuracy checks re-run with the grader's train_epoch (fit calls it,
+    [depends]), make_loaders and evaluate, whose own checks failed, and pass; bob pays in their own checks."""
+    bob = grade(ASSIGNMENT, SAMPLES / "bob.py")
+    failed = {t["name"].split(":")[0] for t in bob["tests"] if t["status"] == "failed"}
+    assert failed == {"train_epoch", "evaluate", "make_loaders"}, failed
+    zero_grad = next(m for m in bob["extra_data"]["misconceptions"] if m["id"] == "zero-grad-missing")
+    assert all(name.startswith("train_epoch:") for name in zero_grad["checks"])
+    accuracy = [t for t in bob["tests"] if t["name"].startswith("CNN on")]
+    assert accuracy and all(t["status"] == "passed" and "passes once" in t["output"] for t in accuracy)
+    lost = bob["extra_data"]["max_score"] - bob["score"]
+    assert lost == sum(m["points_lost"] for m in bob["extra_data"]["misconceptions"])

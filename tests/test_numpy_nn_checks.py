@@ -51,7 +51,7 @@ def _failed(results: dict) -> list[dict]:
 def _named(results: dict) -> dict[str, set[str]]:
     named: dict[str, set[str]] = {}
     for entry in results["extra_data"]["misconceptions"]:
-        named.setdefault(entry["id"], set()).add(entry["check"])
+        named.setdefault(entry["id"], set()).update(entry["checks"])
     return named
 
 
@@ -86,8 +86,34 @@ def test_bob_loses_points_where_his_mistakes_are_and_they_are_named(graded):
     assert set(named) == {"dense-weight-gradient-transposed", "mse-derivative-missing-1-over-n", "nn-no-reshuffle"}
     weight = next(t for t in failed if t["name"].startswith("DenseLayer.backward_propagation: weight gradient"))
     assert "transpose" in weight["output"] and weight["score"] == 0
-    blobs = next(t for t in failed if "two blobs" in t["name"])
-    assert "Likely cause" in blobs["output"] and "DenseLayer" in blobs["output"]
+
+
+
+def test_bob_pays_for_each_mistake_once(graded):
+    """One mistake, charged once: the training checks his transposed weight gradient used to crash pass with
+    the grader's stand-in DenseLayer (and MeanSquaredError), and say where the mistake was charged."""
+    results = graded("bob")
+    by_number = {t["number"]: t for t in results["tests"]}
+    blobs = next(t for t in results["tests"] if "two blobs" in t["name"])
+    assert blobs["status"] == "passed" and blobs["score"] == blobs["max_score"]
+    weight = next(t for t in results["tests"] if t["name"].startswith("DenseLayer.backward_propagation: weight"))
+    assert f"passes once DenseLayer and MeanSquaredError are fixed: charged in checks {weight['number']}" \
+        in blobs["output"]
+    assert "charged-elsewhere" in blobs["tags"]
+    rerun = {c["number"]: c["cascade"] for c in results["extra_data"]["checks"] if "cascade" in c}
+    assert {by_number[n]["name"].split(":")[0] for n in rerun} == {"NeuralNetwork.fit",
+                                                                    "NeuralNetwork.backward_propagation"}
+    assert all(c["rerun"] and c["passed"] for c in rerun.values())
+    costs = {m["id"]: m for m in results["extra_data"]["misconceptions"]}
+    assert len(results["extra_data"]["misconceptions"]) == 3            # each mistake listed once
+    own = {mistake: sum(by_number[t["number"]]["max_score"] for t in results["tests"] if t["name"] in m["checks"])
+           for mistake, m in costs.items()}
+    assert {m: c["points_lost"] for m, c in costs.items()} == own
+    assert costs["dense-weight-gradient-transposed"]["points_lost"] == 11
+    lost = results["extra_data"]["max_score"] - results["score"]
+    assert lost == sum(c["points_lost"] for c in costs.values()) == 21
+    causes = {c["part"]: c for c in results["extra_data"]["root_causes"]}
+    assert causes["DenseLayer"]["points_lost"] == 11 and blobs["number"] in causes["DenseLayer"]["spared"]
 
 
 def test_erin_nested_package_is_graded_and_her_two_mistakes_named(graded):
@@ -107,9 +133,10 @@ def test_carol_syntax_error_costs_only_what_depends_on_the_file(graded):
     assert any(message in note for note in results["extra_data"]["notes"])
     failed = _failed(results)
     assert all(message in t["output"] for t in failed)
-    assert {_class(t) for t in failed} <= {"ActivationLayer", "SigmoidActivation", "ReLUActivation", "TanhActivation",
-                                          "SoftmaxActivation", "NeuralNetwork"}
-    assert 0 < results["score"] < results["extra_data"]["max_score"]
+    activations = {"ActivationLayer", "SigmoidActivation", "ReLUActivation", "TanhActivation", "SoftmaxActivation"}
+    assert {_class(t) for t in failed} == activations      # the network checks pass with stand-in activations
+    own = [t for t in results["tests"] if _class(t) in activations]
+    assert results["extra_data"]["max_score"] - results["score"] == sum(t["max_score"] for t in own)
 
 
 def test_frank_earns_the_layer_points_and_the_todos_say_what_is_left(graded):

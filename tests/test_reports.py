@@ -125,7 +125,7 @@ def test_markdown_has_the_same_sections():
     accuracy = results["extra_data"]["checks"][6]["artifacts"]["accuracy"]
     assert markdown.startswith("# numpy_nn: a neural-network library in numpy: 6 / 17\n")
     assert "| DenseLayer | 4 / 7 | 2 / 3 |" in markdown
-    assert f"- **{TRANSPOSED['title']}** (check #2): {TRANSPOSED['explanation']}" in markdown
+    assert f"- **{TRANSPOSED['title']}** (check #2, 3 points): {TRANSPOSED['explanation']}" in markdown
     assert f"**Likely mistake: {TRANSPOSED['title']}.** {TRANSPOSED['explanation']}\n*Hint:* {TRANSPOSED['hint']}" \
         in markdown
     assert "| 6 | SGD.update: momentum | 0 / 2 | ❌ timed out |" in markdown

@@ -88,8 +88,8 @@ def _grade_mistake(args) -> MistakeOutcome:
         results = grade(assignment, folder)
     of_class = [t for t in results["tests"] if check_class(t["name"]) == mistake.cls]
     failed = [t["name"] for t in of_class if t["status"] == "failed"]
-    named = [m["check"] for m in results["extra_data"]["misconceptions"]
-             if m["id"] == mistake.id and m["check"] in failed]
+    named = [check for m in results["extra_data"]["misconceptions"] if m["id"] == mistake.id
+             for check in m["checks"] if check in failed]
     return MistakeOutcome(mistake.id, mistake.cls, mistake.title, bool(failed), bool(named), failed, named)
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
 import pytest
 
 from grader.checks.assertions import CheckFailure
@@ -31,7 +32,7 @@ from grader.core.types import CheckResult, GraderFault, ProbeFailure
 from grader.core.visibility import VisibilityError, is_hidden_check_file
 from grader.sandbox.keys import probe_name
 
-__all__ = ["pytest_configure", "pytest_runtest_makereport", "pytest_collection_modifyitems",
+__all__ = ["pytest_configure", "pytest_runtest_makereport", "pytest_collection_modifyitems", "pytest_pyfunc_call",
            "student", "reference", "thresholds", "assignment", "artifacts", "checks_so_far"]
 
 #: The grading session of this pytest run (set by :class:`SessionPlugin`).
@@ -58,17 +59,25 @@ class SessionPlugin:
 class RecordingClient:
     """The ``student``/``reference`` fixture: a runner that remembers the calls a check made."""
 
-    def __init__(self, runner, calls: list | None, timeout: float | None = None):
-        self._runner, self._calls, self._timeout = runner, calls, timeout
+    def __init__(self, runner, calls: list | None, timeout: float | None = None, result: CheckResult | None = None):
+        self._runner, self._calls, self._timeout, self._result = runner, calls, timeout, result
+
+    def _note_parts(self) -> None:
+        """The parts the probe looked up and those the grader's stand-ins played (for one mistake, charged once)."""
+        if self._result is not None:
+            self._result.uses += [n for n in getattr(self._runner, "last_used", []) if n not in self._result.uses]
+            self._result.served |= set(getattr(self._runner, "last_served", ()))
 
     def run(self, probe, kwargs: dict | None = None, *, timeout: float | None = None, seed: int = 0):
         kwargs = dict(kwargs or {})
         try:
             value = self._runner.run(probe_name(probe), kwargs, timeout=timeout or self._timeout, seed=seed)
         except ProbeFailure as failure:
+            self._note_parts()
             if self._calls is not None:
                 self._calls.append((probe_name(probe), kwargs, seed, failure))
             raise
+        self._note_parts()
         if self._calls is not None:
             self._calls.append((probe_name(probe), kwargs, seed, value))
         return value
@@ -138,7 +147,8 @@ def student(request):
     session = _session(request)
     marker = request.node.get_closest_marker("check")
     timeout = marker.kwargs.get("timeout") if marker else None
-    return RecordingClient(session.student, _check_result(request.node).calls, float(timeout) if timeout else None)
+    result = _check_result(request.node)
+    return RecordingClient(session.student, result.calls, float(timeout) if timeout else None, result)
 
 
 @pytest.fixture
@@ -186,6 +196,52 @@ def pytest_collection_modifyitems(session, config, items):
         items[:] = [item for item in items if item not in refused]
         if graded is None:
             raise pytest.UsageError("; ".join(_visibility(item)[1] for item in refused))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem):
+    """Keep a way to run the check again with the same fixtures (the engine re-runs a failed integration check
+    with stand-ins for parts that failed their own checks); pytest then calls it as usual."""
+    if _graded(pyfuncitem.config) is not None:
+        arguments = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
+        _check_result(pyfuncitem).retry = _Retry(pyfuncitem.obj, arguments)
+
+
+class _Retry:
+    """Runs a check again on the inputs it drew the first time: random generators the check file keeps at module
+    level are wound back to where they were, then forward again, so that the re-run leaves no trace."""
+
+    def __init__(self, function, arguments: dict):
+        self.function, self.arguments = function, arguments
+        self.before = _random_states(function)
+
+    def __call__(self):
+        after = _random_states(self.function)
+        _set_random_states(self.function, self.before)
+        try:
+            return self.function(**self.arguments)
+        finally:
+            _set_random_states(self.function, after)
+
+
+def _random_states(function) -> dict:
+    namespace = getattr(function, "__globals__", {})
+    states = {name: value.bit_generator.state for name, value in namespace.items()
+              if isinstance(value, np.random.Generator)}
+    states.update({name: value.get_state() for name, value in namespace.items()
+                   if isinstance(value, np.random.RandomState)})
+    return {"modules": states, "global": np.random.get_state()}
+
+
+def _set_random_states(function, states: dict) -> None:
+    namespace = getattr(function, "__globals__", {})
+    for name, state in states["modules"].items():
+        value = namespace.get(name)
+        if isinstance(value, np.random.Generator):
+            value.bit_generator.state = state
+        elif isinstance(value, np.random.RandomState):
+            value.set_state(state)
+    np.random.set_state(states["global"])
 
 
 @pytest.hookimpl(hookwrapper=True)

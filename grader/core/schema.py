@@ -23,6 +23,15 @@ def misconception_lines(title: str, explanation: str, hint: str) -> list[str]:
     return lines
 
 
+def checks_of(misconception: dict) -> list:
+    """The checks a results.json misconception entry showed in: ``checks`` (one entry per mistake, since
+    one-mistake-charged-once), or ``check`` in results written before it (one entry per check)."""
+    checks = misconception.get("checks")
+    if isinstance(checks, list):
+        return checks
+    return [misconception["check"]] if misconception.get("check") else []
+
+
 def write_json_atomic(path: Path, data: dict) -> None:
     """Write then rename, so a reader never sees half a results.json."""
     path.parent.mkdir(parents=True, exist_ok=True)

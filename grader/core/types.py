@@ -92,6 +92,10 @@ class CheckResult:
     seconds: float = 0.0
     calls: list = field(default_factory=list)
     artifacts: dict = field(default_factory=dict)
+    uses: list[str] = field(default_factory=list)      # the parts (classes, functions) its probes looked up
+    served: set[str] = field(default_factory=set)      # the parts the grader's stand-ins played in its probes
+    retry: object = None                               # runs the check again (one mistake, charged once)
+    cascade: dict = field(default_factory=dict)        # re-run with stand-ins: {"parts", "charged_in", "passed"}
 
     @property
     def cls(self) -> str:

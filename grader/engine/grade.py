@@ -9,6 +9,7 @@ from pathlib import Path
 from grader.checks.mistakes import Catalogue
 from grader.core.assignment import Assignment
 from grader.core.types import ProbeFailure, Staged, StagedCode
+from grader.engine.cascade import attach_standins, charge_once
 from grader.engine.kinds import catalogue_for, kind_of
 from grader.engine.results import build_results
 from grader.engine.session import GradingSession, reference_for, run_checks
@@ -39,8 +40,10 @@ def grade(assignment: Assignment, submission: Path, public_only: bool = False, d
         student = UnavailableStudent("import", staged.fatal) if staged.fatal else kind.student(staged, tmp)
         catalogue = catalogue_for(assignment) if diagnose and assignment.has_reference else None
         session = GradingSession(assignment, student, reference or reference_for(assignment), catalogue)
+        attach_standins(assignment, student, session.reference)
         try:
             results, pytest_output = run_checks(session, public_only)
+            charge_once(assignment, student, results)
         finally:
             student.close()
             if catalogue is not None:

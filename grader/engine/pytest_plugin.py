@@ -10,6 +10,7 @@ from grader.checks.plugin import (  # noqa: F401
     assignment,
     checks_so_far,
     pytest_collection_modifyitems,
+    pytest_pyfunc_call,
     pytest_runtest_makereport,
     reference,
     student,

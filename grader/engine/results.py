@@ -8,6 +8,7 @@ from grader.checks.mistakes import Catalogue
 from grader.core.assignment import Assignment
 from grader.core.schema import MAX_OUTPUT_CHARS, misconception_lines
 from grader.core.types import CheckResult, Staged
+from grader.engine import costs
 
 
 def _test_entry(number: int, result: CheckResult, catalogue: Catalogue) -> dict:
@@ -27,21 +28,25 @@ def _test_entry(number: int, result: CheckResult, catalogue: Catalogue) -> dict:
         "status": "passed" if result.passed else "failed",
         "output": output,
         "visibility": "after_published" if result.hidden else "visible",
-        "tags": [result.cls] + ([result.kind] if result.kind else []),
+        "tags": [result.cls] + ([result.kind] if result.kind else []) + (
+            ["charged-elsewhere"] if result.cascade.get("passed") else []),
     }
+
+
+def _check_entry(test: dict, result: CheckResult) -> dict:
+    entry = {"number": test["number"], "nodeid": result.nodeid, "kind": result.kind,
+             "seconds": round(result.seconds, 3), "hidden": result.hidden, "artifacts": result.artifacts}
+    if result.cascade:   # one mistake, charged once: re-run (or, under charge-all, not) with stand-ins for these parts
+        entry["cascade"] = dict(result.cascade)
+    if result.served:
+        entry["standins"] = sorted(result.served)
+    return entry
 
 
 def build_results(assignment: Assignment, results: list[CheckResult], staged: Staged, timings: dict,
                   catalogue: Catalogue, output_tail: str = "", import_errors: dict | None = None,
                   grader_log: str = "") -> dict:
     tests = [_test_entry(i, r, catalogue) for i, r in enumerate(results, start=1)]
-    misconceptions = []
-    for test, result in zip(tests, results):
-        for mistake_id in result.misconceptions:
-            mistake = catalogue.get(mistake_id)
-            misconceptions.append({"id": mistake_id, "title": mistake.title if mistake else mistake_id,
-                                   "check": test["name"], "explanation": mistake.explanation if mistake else "",
-                                   "hint": mistake.hint if mistake else ""})
     notes = list(staged.notes)
     if staged.fatal:
         notes.insert(0, staged.fatal)
@@ -62,10 +67,10 @@ def build_results(assignment: Assignment, results: list[CheckResult], staged: St
             "title": assignment.title,
             "max_score": max_score,
             "grader_errors": sum(r.kind == "grader" for r in results),
-            "misconceptions": misconceptions,
+            "misconceptions": costs.misconceptions(tests, results, catalogue),
+            "root_causes": costs.root_causes(tests, results),
             "notes": notes,
-            "checks": [{"number": t["number"], "nodeid": r.nodeid, "kind": r.kind, "seconds": round(r.seconds, 3),
-                        "hidden": r.hidden, "artifacts": r.artifacts} for t, r in zip(tests, results)],
+            "checks": [_check_entry(t, r) for t, r in zip(tests, results)],
             "timings": timings,
             "device": "cpu",
             "student_output": output_tail[-MAX_OUTPUT_CHARS:],

@@ -34,7 +34,8 @@ def render_markdown(results: dict, student_view: bool = True) -> str:
         lines += ["", "## Mistakes recognised", ""]
         for m in view.misconceptions:
             where = ", ".join(f"#{n}" for n in m.checks)
-            lines.append(f"- **{_md_escape(m.title)}** (check {where})" + (f": {_md_escape(m.explanation)}"
+            cost = f", {fmt_points(m.points_lost)} points" if m.points_lost is not None else ""
+            lines.append(f"- **{_md_escape(m.title)}** (check {where}{cost})" + (f": {_md_escape(m.explanation)}"
                                                                            if m.explanation else ""))
     lines += ["", "## Checks", "", "| # | check | points | status |", "|---|---|---|---|"]
     for c in view.checks:

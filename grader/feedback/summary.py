@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
-from grader.core.schema import KIND_LABELS
+from grader.core.schema import KIND_LABELS, checks_of
 from grader.feedback.files import write_report_files
 from grader.feedback.html import environment
 from grader.feedback.plots import Image, score_histogram
@@ -118,6 +118,11 @@ class MistakeStat:
     title: str
     students: list[str] = field(default_factory=list)
     checks: list[str] = field(default_factory=list)
+    points_lost: float = 0.0     # over the class, each student's mistake charged once
+
+    @property
+    def mean_points_lost(self) -> float:
+        return self.points_lost / len(self.students) if self.students else 0.0
 
 
 @dataclass
@@ -202,9 +207,12 @@ def build_summary(batch: Batch) -> SummaryView:
                                                                      clean_text(entry.get("title", entry["id"]), 300)))
             if student not in stat.students:
                 stat.students.append(student)
-            check = clean_text(entry.get("check", ""), 300)
-            if check and check not in stat.checks:
-                stat.checks.append(check)
+            lost = entry.get("points_lost")
+            if isinstance(lost, (int, float)) and not isinstance(lost, bool):
+                stat.points_lost += float(lost)
+            for check in (clean_text(str(name), 300) for name in checks_of(entry)):
+                if check and check not in stat.checks:
+                    stat.checks.append(check)
         view = build_view(results, student_view=False)
         students.append(StudentRow(student, quote(student) + "/report.html", view.score, view.max_score,
                                    len(view.failed), len(view.misconceptions), list(dict.fromkeys(troubles))))

@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader.core.schema import KIND_LABELS, misconception_lines
+from grader.core.schema import KIND_LABELS, checks_of, misconception_lines
 from grader.core.types import check_class
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-Z\\-_]")
@@ -49,6 +49,7 @@ class Misconception:
     explanation: str
     hint: str
     checks: list[str] = field(default_factory=list)  # numbers of the checks where it showed
+    points_lost: float | None = None                 # what it cost, charged once (None in older results)
 
 
 @dataclass
@@ -153,7 +154,10 @@ def build_view(results: dict, student_view: bool = True) -> ReportView:
         mistake = misconceptions.setdefault(str(entry["id"]), Misconception(
             str(entry["id"]), clean_text(entry.get("title", entry["id"]), NAME_LIMIT),
             clean_text(entry.get("explanation", ""), 1000), clean_text(entry.get("hint", ""), 1000)))
-        mistake.checks.append(str(entry.get("check", "")))
+        mistake.checks += [str(name) for name in checks_of(entry)]
+        lost = entry.get("points_lost")
+        if isinstance(lost, (int, float)) and not isinstance(lost, bool):
+            mistake.points_lost = (mistake.points_lost or 0.0) + float(lost)
     checks, classes = [], {}
     for test in results["tests"]:
         number = str(test.get("number", len(checks) + 1))

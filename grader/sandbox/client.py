@@ -91,6 +91,11 @@ class SandboxClient:
         self._import_failure: ProbeFailure | None = None
         self._to_worker = self._from_worker = None
         self._timeout = self.limits.probe_seconds
+        #: serves the grader's stand-ins to the worker (:mod:`grader.sandbox.standin_service`); None: no stand-ins
+        self.standin_service = None
+        self.last_used: list[str] = []   # the names the last probe looked up (the parts a check uses)
+        self.last_served: set[str] = set()   # the parts the grader's stand-ins played in the last probe
+        self._deadline = 0.0
 
     # -- life cycle -----------------------------------------------------------
     def _start(self) -> None:
@@ -125,8 +130,11 @@ class SandboxClient:
             "op": "init", "files": self.code.files, "sources": self._sources,
             "display_names": self.code.display_names, "package": self.package, "homes": self.homes,
             "probes_source": self.probes_source,
+            "standin_specs": self.standin_service.specs if self.standin_service else {},
         }, self.limits.import_seconds, during="importing your code")
         self.import_errors = reply.get("import_errors", {}) if isinstance(reply, dict) else {}
+        if self.standin_service:
+            self.standin_service.modules_failed(self.import_errors)
 
     def _spawn(self, limits: dict, request_fd: int, response_fd: int, stdout, stderr) -> SpawnedWorker:
         home = Path(tempfile.mkdtemp(prefix="nngrade-worker-"))
@@ -184,10 +192,20 @@ class SandboxClient:
             except ProbeFailure as failure:
                 self._import_failure = failure
                 raise
-        reply = self._request({"op": "probe", "probe": probe, "kwargs": kwargs or {}, "seed": seed},
-                              timeout or self.limits.probe_seconds, during=f"probe {probe}")
+        service = self.standin_service
+        self.last_used, self.last_served = [], set()
+        try:
+            reply = self._request({"op": "probe", "probe": probe, "kwargs": kwargs or {}, "seed": seed,
+                                   "standins": list(service.names) if service else []},
+                                  timeout or self.limits.probe_seconds, during=f"probe {probe}")
+        finally:
+            if service:
+                service.end_probe()
+                self.last_served = service.reset_served()
         if not isinstance(reply, dict) or "ok" not in reply:
             raise ProbeFailure("crash", "the worker sent a malformed reply")
+        used = reply.get("used")
+        self.last_used = [n for n in used if type(n) is str][:200] if type(used) is list else []
         if reply["ok"]:
             return reply.get("value")
         error = reply.get("error") if isinstance(reply.get("error"), dict) else {}
@@ -211,6 +229,28 @@ class SandboxClient:
             raise ProbeFailure("crash", f"the worker sent data that is not plain data ({exc})") from None
 
     def _receive(self, deadline: float):
+        """The worker's reply, answering the stand-in requests it makes meanwhile."""
+        self._deadline = deadline
+        while True:
+            message = self._receive_one(deadline)
+            if not (isinstance(message, dict) and message.get("op") == "callback"):
+                return message
+            self._answer_callback(message)
+
+    def _answer_callback(self, message: dict) -> None:
+        if self.standin_service is None:
+            raise ProbeFailure("crash", "the worker asked for stand-ins the grader did not offer")
+        wire.send(self._to_worker, self.standin_service.answer(message, self._ask_worker))
+
+    def _ask_worker(self, message: dict) -> dict:
+        """A stand-in acts on one of the student's objects: ask the worker, answering its own requests meanwhile."""
+        wire.send(self._to_worker, {"op": "serve", **message})
+        reply = self._receive(self._deadline)
+        if not (isinstance(reply, dict) and reply.get("op") == "reply"):
+            raise ProbeFailure("crash", "the worker broke the stand-in protocol")
+        return reply
+
+    def _receive_one(self, deadline: float):
         header = self._read(wire._HEADER.size, deadline)
         (length,) = wire._HEADER.unpack(header)
         if length > wire.MAX_MESSAGE_BYTES:

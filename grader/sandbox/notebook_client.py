@@ -40,6 +40,8 @@ class NotebookSandboxClient(SandboxClient):
         """As :meth:`SandboxClient.run`; a probe asked again with the same inputs gets the first answer
         (several checks read one training run; a probe that timed out is not run again)."""
         key = probe_key(probe, kwargs or {}, seed)
+        if self.standin_service and self.standin_service.names:   # a re-run with stand-ins is another question
+            key += "|with stand-ins for " + ",".join(self.standin_service.names)
         if key not in self._answers:
             try:
                 if self.process is None:

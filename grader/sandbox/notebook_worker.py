@@ -52,6 +52,7 @@ from pathlib import Path, PurePosixPath
 from grader.sandbox.ipython_shell import Shell, cell_filename, display, to_python
 from grader.sandbox.modules import ModuleLoadError
 from grader.sandbox.notebook_ast import RECORDER, RecordDefinitions, is_definition
+from grader.sandbox.standins import install as install_standins
 
 #: how often a cell past its deadline is interrupted again (if it swallowed the first interruption)
 REPEAT_INTERRUPT_SECONDS = 0.5
@@ -367,6 +368,10 @@ class NotebookAPI:
             raise AttributeError(f"the assignment defines no {name!r} (probe bug)")
         return self._executor.resolve(name)
 
+    def namespaces(self) -> list[dict]:
+        """The notebook's globals (where a stand-in replaces a function for one probe)."""
+        return [self._executor.namespace]
+
 
 #: starts a progress line in the worker's stdout (cell numbers, then "done")
 PROGRESS_MARK = "\x1enngrade-progress "
@@ -388,5 +393,8 @@ def init_notebook(worker, message: dict) -> dict:
     executor.restore(message["homes"])
     worker.modules = executor.sources
     worker.api = NotebookAPI(executor, set(message["homes"]))
+    worker.standins = install_standins(worker.request_fd, worker.response_fd, message.get("standin_specs"),
+                                       message["homes"])
+    worker.standins.resolve = lambda name: getattr(worker.api, name)
     sys.stdout.flush()
     return {"ok": True, "import_errors": executor.failure_notes(), "notebook": record}

@@ -28,6 +28,46 @@ class WireError(ValueError):
     """A message that is not valid plain data (refused, never executed)."""
 
 
+class Handle:
+    """Names an object that stays on one side of the boundary: ``side`` is "h" (harness) or "w" (worker).
+
+    The stand-in channel (:mod:`grader.sandbox.remote`) passes objects that are not plain data this way; only
+    the side that owns the object can act on it, and only through that channel.
+    """
+
+    __slots__ = ("side", "id", "kind")
+
+    def __init__(self, side: str, id: int, kind: int = 0):
+        self.side, self.id, self.kind = side, id, kind   # kind: its owner's number for the object's type
+
+    def __repr__(self) -> str:
+        return f"<handle {self.side}{self.id}>"
+
+    def __eq__(self, other):
+        return type(other) is Handle and (other.side, other.id) == (self.side, self.id)
+
+    def __hash__(self):
+        return hash((self.side, self.id))
+
+
+class TensorData:
+    """A torch tensor outside any autograd graph, passed by value: its numbers and the device it was on."""
+
+    __slots__ = ("array", "device")
+
+    def __init__(self, array: np.ndarray, device: str = "cpu"):
+        self.array, self.device = array, device
+
+
+class TorchConstant:
+    """A ``torch.device`` or ``torch.dtype``, passed by name (``kind`` is "device" or "dtype")."""
+
+    __slots__ = ("kind", "name")
+
+    def __init__(self, kind: str, name: str):
+        self.kind, self.name = kind, name
+
+
 class Unencodable:
     """Stands for a value the worker could not turn into plain data."""
 
@@ -67,6 +107,12 @@ def _encode(value, depth: int):
         return {"__dict__": {k: _encode(v, depth + 1) for k, v in value.items()}}
     if isinstance(value, Unencodable):
         return {"__unencodable__": value.type_name}
+    if type(value) is Handle:
+        return {"__handle__": [value.side, value.id, value.kind]}
+    if type(value) is TorchConstant:
+        return {"__torch__": [value.kind, value.name[:40]]}
+    if type(value) is TensorData:
+        return {"__tensor__": [_encode_array(np.asarray(value.array), scalar=False), str(value.device)[:40]]}
     return {"__unencodable__": type(value).__qualname__}
 
 
@@ -108,9 +154,31 @@ def _decode(obj, depth: int):
         if type(inner) is not dict:
             raise WireError("bad dict")
         return {str(k): _decode(v, depth + 1) for k, v in inner.items()}
+    if "__handle__" in obj:
+        return _decode_handle(obj["__handle__"])
+    if "__torch__" in obj:
+        pair = obj["__torch__"]
+        if type(pair) is not list or len(pair) != 2 or pair[0] not in ("device", "dtype") or type(pair[1]) is not str:
+            raise WireError("bad torch constant")
+        return TorchConstant(pair[0], pair[1][:40])
+    if "__tensor__" in obj:
+        return _decode_tensor(obj["__tensor__"])
     if "__unencodable__" in obj:
         return Unencodable(str(obj["__unencodable__"])[:200])
     raise WireError("untagged object")
+
+
+def _decode_handle(obj) -> Handle:
+    if type(obj) is not list or len(obj) != 3 or obj[0] not in ("h", "w") or any(type(n) is not int for n in obj[1:]):
+        raise WireError("bad handle")
+    return Handle(obj[0], obj[1], obj[2])
+
+
+def _decode_tensor(obj) -> TensorData:
+    if type(obj) is not list or len(obj) != 2 or type(obj[0]) is not dict or type(obj[1]) is not str:
+        raise WireError("bad tensor")
+    array = _decode_array(obj[0])
+    return TensorData(np.asarray(array), obj[1])
 
 
 def _as_list(obj):

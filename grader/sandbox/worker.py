@@ -10,6 +10,7 @@ trusted function whose *source* arrives with the ``init`` request.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import resource
@@ -19,6 +20,7 @@ import traceback
 import types
 from pathlib import Path, PurePosixPath
 
+from grader.sandbox import standins as standin_parts
 from grader.sandbox import wire
 from grader.sandbox.modules import CONTROL_CHARACTERS, ModuleLoadError, ModuleSet
 
@@ -38,6 +40,10 @@ class StudentAPI:
         if home is None:
             raise AttributeError(f"the assignment defines no {name!r} (probe bug)")
         return self._modules.find(name, home)
+
+    def namespaces(self) -> list[dict]:
+        """The globals of the student's modules (where a stand-in replaces a part for one probe)."""
+        return [vars(module) for module in self._modules.modules.values()]
 
 
 def _address_space_in_use() -> int:
@@ -134,6 +140,7 @@ class Worker:
         self.modules: ModuleSet | None = None
         self.api: StudentAPI | None = None
         self.probes: dict[str, types.FunctionType] = {}
+        self.standins: standin_parts.StandIns | None = None
 
     def handle_init(self, message: dict) -> dict:
         if message.get("kind") == "notebook":  # a notebook's cells instead of module files
@@ -145,12 +152,17 @@ class Worker:
         workdir = Path.cwd()
         write_sources(workdir, message.get("sources", {}))
         files = {name: workdir / rel for name, rel in message["files"].items()}
-        self.modules = ModuleSet(message["package"], files, message.get("display_names"))
+        homes = message["homes"]
+        self.standins = standin_parts.install(self.request_fd, self.response_fd, message.get("standin_specs"), homes)
+        self.modules = ModuleSet(message["package"], files, message.get("display_names"), replacement=lambda stem: (
+            self.standins.module_replacement(stem, lambda s: [n for n, h in homes.items()
+                                                               if self.modules.stem_of(h) == s])))
         sys.path.insert(0, str(message.get("search_path", workdir)))
         namespace: dict = {"__name__": "nngrade_probes"}
         exec(compile(message["probes_source"], "<probes>", "exec"), namespace)
         self.probes = {k: v for k, v in namespace.items() if isinstance(v, types.FunctionType) and not k.startswith("_")}
-        self.api = StudentAPI(self.modules, message["homes"])
+        self.api = StudentAPI(self.modules, homes)
+        self.standins.resolve = lambda name: getattr(self.api, name)
         errors = self.modules.load_all()
         return {"ok": True, "import_errors": errors}
 
@@ -162,15 +174,18 @@ class Worker:
             return {"ok": False, "error": {"type": "ProbeMissing", "message": f"no probe {message['probe']!r}",
                                            "frames": [], "load_error": False}}
         np.random.seed(int(message.get("seed", 0)))
+        scope = standin_parts.ProbeScope(self.standins, self.api, message.get("standins")) if self.standins else None
+        api = scope.probe_api if scope else self.api
         try:
-            value = probe(self.api, **message.get("kwargs", {}))
-            payload = wire.encode({"ok": True, "value": value})
+            with scope or contextlib.nullcontext():
+                value = probe(api, **message.get("kwargs", {}))
+            payload = wire.encode({"ok": True, "value": value, "used": getattr(api, "used", [])})
         except RecursionError as exc:
-            return {"ok": False, "error": describe_exception(exc, self.modules)}
+            return {"ok": False, "error": describe_exception(exc, self.modules), "used": getattr(api, "used", [])}
         except BaseException as exc:  # the student's exception is the check's result
             if isinstance(exc, KeyboardInterrupt):
                 raise
-            return {"ok": False, "error": describe_exception(exc, self.modules)}
+            return {"ok": False, "error": describe_exception(exc, self.modules), "used": getattr(api, "used", [])}
         finally:
             sys.stdout.flush()
             sys.stderr.flush()
@@ -185,6 +200,9 @@ class Worker:
             op = message.get("op")
             if op == "exit":
                 return
+            if op == "serve":  # a stand-in request that outlived its probe
+                wire.send(self.response_fd, {"op": "reply", "ok": False, "error": "no check is running"})
+                continue
             try:
                 reply = self.handle_init(message) if op == "init" else self.handle_probe(message)
             except SystemExit as exc:
