@@ -22,6 +22,16 @@ def test_import_styles_share_one_module(tmp_path, style):
     modules.detach()
 
 
+@pytest.mark.parametrize("style", ["from .model import Model", "from pkg.model import Model"])
+def test_a_helper_file_of_the_students_own_imports_relatively(tmp_path, style):
+    files = _write(tmp_path, {"net.py": f"{style}\nclass Net(Model): pass\n"})
+    (tmp_path / "model.py").write_text("class Model: pass\n")   # not an assignment module: a file of their own
+    modules = ModuleSet("pkg", files)
+    assert modules.load_all() == {}
+    assert modules.find("Net", "net").__mro__[1].__name__ == "Model"
+    modules.detach()
+
+
 def test_single_file_serves_every_module(tmp_path):
     path = tmp_path / "all.py"
     path.write_text("class Base: pass\nclass Child(Base): pass\n")

@@ -75,7 +75,25 @@ class ModuleSet(importlib.abc.MetaPathFinder):
         for prefix in (self.private + ".", self.package + ".", ""):
             if fullname.startswith(prefix) and fullname[len(prefix):] in self.files:
                 return fullname[len(prefix):]
+        for prefix in (self.private + ".", self.package + "."):
+            if fullname.startswith(prefix) and self._add_sibling(fullname[len(prefix):]):
+                return fullname[len(prefix):]
         return None
+
+    def _add_sibling(self, name: str) -> bool:
+        """A helper file of the student's own beside the assignment's modules (``from .model import Model``).
+
+        Plain ``import model`` finds it on ``sys.path``; the relative and package spellings come here.
+        """
+        if not name.isidentifier():
+            return False
+        for folder in dict.fromkeys(path.parent for path in self.files.values()):
+            candidate = folder / f"{name}.py"
+            if candidate.is_file():
+                self.files[name] = candidate
+                self._canonical[name] = name
+                return True
+        return False
 
     def find_spec(self, fullname, path=None, target=None):
         if fullname in (self.private, self.package):
@@ -162,12 +180,13 @@ class ModuleSet(importlib.abc.MetaPathFinder):
         """Import every module now; returns {module name: error message} for those that failed."""
         sys.meta_path.insert(0, self)
         sys.modules.setdefault(self.private, _package_module(self))
-        for name in self.files:
+        declared = list(self.files)   # a sibling helper file joins self.files when first imported
+        for name in declared:
             try:
                 self._execute(name)
             except ModuleLoadError:
                 pass
-        return {name: self.errors[self._canonical[name]] for name in self.files if self._canonical[name] in self.errors}
+        return {name: self.errors[self._canonical[name]] for name in declared if self._canonical[name] in self.errors}
 
     def detach(self) -> None:
         """Forget the short aliases (``layers``, ``numpy_nn.layers``) so another set can use them."""
