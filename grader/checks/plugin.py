@@ -27,6 +27,7 @@ import time
 import pytest
 
 from grader.checks.assertions import CheckFailure
+from grader.checks.inputs import fresh_seed
 from grader.core.types import CheckResult, GraderFault, ProbeFailure
 from grader.core.visibility import VisibilityError, is_hidden_check_file
 from grader.sandbox.keys import probe_name
@@ -63,6 +64,7 @@ class RecordingClient:
 
     def run(self, probe, kwargs: dict | None = None, *, timeout: float | None = None, seed: int = 0):
         kwargs = dict(kwargs or {})
+        seed = fresh_seed(seed)   # the probe's own randomness is drawn afresh at final grading too
         try:
             value = self._runner.run(probe_name(probe), kwargs, timeout=timeout or self._timeout, seed=seed)
         except ProbeFailure as failure:

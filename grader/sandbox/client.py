@@ -27,6 +27,7 @@ from pathlib import Path
 from grader.core.paths import reference_folders
 from grader.core.types import Limits, ProbeFailure, StagedCode
 from grader.sandbox import forkserver, isolation, wire
+from grader.sandbox.level import spawn_sandbox
 from grader.sandbox.modules import CONTROL_CHARACTERS
 
 GRADER_PARENT = str(Path(__file__).resolve().parents[2])
@@ -134,9 +135,7 @@ class SandboxClient:
             [sys.executable, "-I", "-c", _BOOTSTRAP.format(parent=GRADER_PARENT), json.dumps(config)],
             pass_fds=(request_fd, response_fd), cwd=home, stdin=subprocess.DEVNULL,
             stdout=stdout, stderr=stderr, env=isolation.worker_environment(home), start_new_session=True)
-        reason = forkserver._failures.get(self.preload)
-        warning = isolation.WARNINGS["rlimits-only"] + (f" (no fork server: {reason})" if reason else "")
-        self.sandbox = {"level": "rlimits-only", "warning": warning, "start": "spawn"}
+        self.sandbox = spawn_sandbox(self.preload)
         return SpawnedWorker(process, home)
 
     def close(self) -> None:

@@ -35,6 +35,9 @@ LEVELS = ("bwrap+uid", "uid", "rlimits-only")      # what NNGRADE_SANDBOX may as
 #: What a worker reports it got: "uid" becomes "uid+ns" where the namespaces could be made too.
 REPORTED_LEVELS = ("bwrap+uid", "uid+ns", "uid", "rlimits-only")
 _ENV_LEVEL = "NNGRADE_SANDBOX"
+#: Levels final grading accepts without --allow-weak-sandbox: the worker sees no course folder, no other home,
+#: no network, and a process limit binds it.
+STRONG_LEVELS = ("userns", "bwrap+uid")
 
 #: Worker uids: far above any real account; one block of UID_SLOTS per harness process id.
 UID_BASE = 1_000_000_000
@@ -85,6 +88,10 @@ def candidate_levels() -> list[str]:
     if wanted is not None:
         levels = levels[levels.index(wanted):] if wanted in levels else ["rlimits-only"]
     return levels
+
+
+def is_strong(level: str) -> bool:
+    return level in STRONG_LEVELS
 
 
 def bwrap_path() -> str | None:
