@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.authoring.release import release
+from grader.checks.inputs import new_grading_seed
 from grader.checks.mistakes import Catalogue
 from grader.core.assignment import Assignment
 from grader.core.types import check_class
@@ -57,13 +58,13 @@ class ValidationReport:
 
 
 def _grade_mistake(args) -> MistakeOutcome:
-    root, mistake_id = args
+    root, mistake_id, seed = args
     assignment = Assignment.from_dir(Path(root))
     catalogue = Catalogue(assignment)
     mistake = catalogue.get(mistake_id)
     with tempfile.TemporaryDirectory(prefix="nngrade-mutant-") as tmp:
         folder = catalogue.write_mutant(mistake, Path(tmp) / assignment.package)
-        results = grade(assignment, folder)
+        results = grade(assignment, folder, seed=seed, allow_weak_sandbox=True)
     of_class = [t for t in results["tests"] if check_class(t["name"]) == mistake.cls]
     failed = [t["name"] for t in of_class if t["status"] == "failed"]
     named = [m["check"] for m in results["extra_data"]["misconceptions"]
@@ -71,13 +72,16 @@ def _grade_mistake(args) -> MistakeOutcome:
     return MistakeOutcome(mistake.id, mistake.cls, mistake.title, bool(failed), bool(named), failed, named)
 
 
-def validate(assignment: Assignment, workers: int = 2, progress=None) -> ValidationReport:
-    reference = grade(assignment, assignment.solution_dir)
+def validate(assignment: Assignment, workers: int = 2, progress=None, seed: int | None = None) -> ValidationReport:
+    """Every grading draws the checks' inputs with ``seed`` (a new one when None); only trusted code (the
+    reference, its skeleton and mutants) is graded, so any sandbox level will do."""
+    seed = new_grading_seed() if seed is None else seed
+    reference = grade(assignment, assignment.solution_dir, seed=seed, allow_weak_sandbox=True)
     with tempfile.TemporaryDirectory(prefix="nngrade-skeleton-") as tmp:
         bundle = release(assignment, Path(tmp) / "bundle")
-        skeleton = grade(assignment, bundle / assignment.package, diagnose=False)
+        skeleton = grade(assignment, bundle / assignment.package, diagnose=False, seed=seed, allow_weak_sandbox=True)
     catalogue = Catalogue(assignment)
-    jobs = [(str(assignment.root), m.id) for m in catalogue]
+    jobs = [(str(assignment.root), m.id, seed) for m in catalogue]
     outcomes: list[MistakeOutcome] = []
     with ProcessPoolExecutor(max_workers=max(1, workers)) as pool:
         for outcome in pool.map(_grade_mistake, jobs):

@@ -27,11 +27,12 @@ class WeakSandboxRefused(RuntimeError):
     """Final grading was asked for below a strong isolation level, without --allow-weak-sandbox."""
 
 
-def sandbox_of(assignment: Assignment) -> dict:
+def sandbox_of(assignment: Assignment, cheap: bool = False) -> dict:
     """The level workers of ``assignment`` get on this machine (``current_level``'s dict); a level
-    ``NNGRADE_SANDBOX`` asked for and this machine cannot give is refused here too."""
+    ``NNGRADE_SANDBOX`` asked for and this machine cannot give is refused here too. ``cheap``: ask a fork
+    server that preloads numpy only (where this process will not grade, e.g. a batch's parent)."""
     try:
-        return current_level(assignment.preload)
+        return current_level(("numpy",) if cheap else assignment.preload)
     except LevelUnavailable as exc:
         raise WeakSandboxRefused(str(exc)) from None
 
@@ -54,11 +55,13 @@ def require_strong(assignment: Assignment, allow_weak: bool) -> dict:
     return sandbox
 
 
-def describe(sandbox: dict, self_check: bool = False) -> str:
-    """One line for the terminal: the level, and what it means."""
+def describe(sandbox: dict, self_check: bool = False, allowed: bool = True) -> str:
+    """One line for the terminal: the level, and what it means (``allowed``: weak isolation was accepted)."""
     if sandbox.get("strong"):
         return f"sandbox: {sandbox['level']} (strong isolation)"
     if self_check:
         return (f"sandbox: {sandbox['level']} (weak isolation: fine for checking your own code; final grading "
                 "uses a strong level)")
+    if not allowed:
+        return f"sandbox: {sandbox['level']} (WEAK isolation)"
     return f"sandbox: {sandbox['level']} (WEAK isolation, allowed by {ALLOW_FLAG}): {sandbox.get('warning', '')}"
