@@ -6,7 +6,8 @@ afresh: each grading gets a seed of its own (recorded in results.json as
 ``extra_data.seed``; ``nngrade grade --seed N`` draws the same inputs again),
 and every seed a check file writes down is mixed with it here. At grading
 seed 0 (the student's self-check, and ``release`` recording expected.json)
-every seed is itself, so the recorded answers match.
+every seed is itself, so the recorded answers match. Hidden checks keep their inputs: no one has their answers (a check file
+is hidden by its name, :mod:`grader.core.visibility`; the nearest check file on the call stack decides).
 
 Check files use :func:`rng_for` for arrays and :func:`fresh_seed` for a seed
 they hand to a probe or a data split; the ``student``/``reference`` fixtures
@@ -15,9 +16,13 @@ mix the seed of every probe call themselves.
 from __future__ import annotations
 
 import contextlib
+import os
 import secrets
+import sys
 
 import numpy as np
+
+from grader.core.visibility import HIDDEN_PREFIX
 
 #: The seed of the grading in progress in this process (one grading at a time per process).
 _CURRENT = [0]
@@ -43,9 +48,21 @@ def drawing_inputs(seed: int):
         _CURRENT[0] = previous
 
 
+def _for_a_hidden_check() -> bool:
+    """True when the nearest check file on the call stack is a hidden one (its module code or a check in it)."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        name = os.path.basename(frame.f_code.co_filename)
+        if name.startswith("test_"):
+            return name.startswith(HIDDEN_PREFIX)
+        frame = frame.f_back
+    return False
+
+
 def fresh_seed(seed: int) -> int:
-    """``seed`` itself at grading seed 0; otherwise a seed derived from both (a plain int below 2**31)."""
-    if _CURRENT[0] == 0:
+    """``seed`` itself at grading seed 0 and in hidden checks (no one has their answers, and their inputs were
+    chosen with care); otherwise a seed derived from both (a plain int below 2**31)."""
+    if _CURRENT[0] == 0 or _for_a_hidden_check():
         return int(seed)
     return int(np.random.SeedSequence([int(seed) & 0xFFFFFFFF, _CURRENT[0]]).generate_state(1)[0] >> 1)
 

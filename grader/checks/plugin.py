@@ -140,6 +140,9 @@ def student(request):
     session = _session(request)
     marker = request.node.get_closest_marker("check")
     timeout = marker.kwargs.get("timeout") if marker else None
+    note_check = getattr(session.student, "note_check", None)
+    if callable(note_check):  # a function that hangs here is named with this check's number in later ones
+        note_check(f"check {request.session.items.index(request.node) + 1}")
     return RecordingClient(session.student, _check_result(request.node).calls, float(timeout) if timeout else None)
 
 

@@ -25,8 +25,9 @@ import time
 from pathlib import Path
 
 from grader.core.paths import reference_folders
-from grader.core.types import Limits, ProbeFailure, StagedCode
+from grader.core.types import GraderFault, Limits, ProbeFailure, StagedCode
 from grader.sandbox import forkserver, isolation, wire
+from grader.sandbox.hangs import Hangs
 from grader.sandbox.level import spawn_sandbox
 from grader.sandbox.modules import CONTROL_CHARACTERS
 
@@ -90,6 +91,11 @@ class SandboxClient:
         self._import_failure: ProbeFailure | None = None
         self._to_worker = self._from_worker = None
         self._timeout = self.limits.probe_seconds
+        self.hangs = Hangs()
+
+    def note_check(self, label: str) -> None:
+        """The check now running ("check 12"), for the message of a function that hangs in it."""
+        self.hangs.check_label = label
 
     # -- life cycle -----------------------------------------------------------
     def _start(self) -> None:
@@ -103,17 +109,11 @@ class SandboxClient:
         stdout = open(self.output_dir / "worker-stdout.txt", "ab")
         stderr = open(self.output_dir / "worker-stderr.txt", "ab")
         try:
-            server = forkserver.server_for(self.preload, self.hidden)
-            if server is not None:
-                self.process, _home = server.spawn(limits, [to_worker_r, from_worker_w, stdout.fileno(),
-                                                            stderr.fileno()])
-                self.sandbox = {"level": server.level, "warning": server.warning, "start": "fork"}
-            else:
-                self.process = self._spawn(limits, to_worker_r, from_worker_w, stdout, stderr)
+            self.process = self._fork_or_spawn(limits, [to_worker_r, from_worker_w, stdout, stderr])
         except forkserver.ForkServerError as exc:
             os.close(to_worker_w)
             os.close(from_worker_r)
-            raise ProbeFailure("crash", f"the grader could not start a worker ({exc})") from None
+            raise GraderFault(f"the grader could not start a worker for your code ({exc})") from None
         finally:
             stdout.close()
             stderr.close()
@@ -123,9 +123,26 @@ class SandboxClient:
         reply = self._request({
             "op": "init", "files": self.code.files, "sources": self._sources,
             "display_names": self.code.display_names, "package": self.package, "homes": self.homes,
-            "probes_source": self.probes_source,
+            "probes_source": self.probes_source, "poisoned": self.hangs.poisoned,
         }, self.limits.import_seconds, during="importing your code")
         self.import_errors = reply.get("import_errors", {}) if isinstance(reply, dict) else {}
+
+    def _fork_or_spawn(self, limits: dict, fds: list) -> "ForkedWorker | SpawnedWorker":
+        """A worker from the fork server; one that died (a submission at a weak level can kill it) is started
+        again once before the grader gives up (ForkServerError: the grader's failure, not the student's)."""
+        try:
+            return self._fork(limits, fds)
+        except forkserver.ForkServerError:
+            return self._fork(limits, fds)   # server_for starts a new fork server in place of the dead one
+
+    def _fork(self, limits: dict, fds: list) -> "ForkedWorker | SpawnedWorker":
+        request_fd, response_fd, stdout, stderr = fds
+        server = forkserver.server_for(self.preload, self.hidden)
+        if server is None:
+            return self._spawn(limits, request_fd, response_fd, stdout, stderr)
+        process, _home = server.spawn(limits, [request_fd, response_fd, stdout.fileno(), stderr.fileno()])
+        self.sandbox = {"level": server.level, "warning": server.warning, "start": "fork"}
+        return process
 
     def _spawn(self, limits: dict, request_fd: int, response_fd: int, stdout, stderr) -> SpawnedWorker:
         home = Path(tempfile.mkdtemp(prefix="nngrade-worker-"))
@@ -147,7 +164,7 @@ class SandboxClient:
             pass
         try:
             self.process.wait(timeout=2)
-        except subprocess.TimeoutExpired:
+        except (subprocess.TimeoutExpired, forkserver.ForkServerError):
             pass
         self._kill()
 
@@ -174,15 +191,19 @@ class SandboxClient:
         """The probe's return value as plain data, or :class:`ProbeFailure`."""
         if self._import_failure is not None:
             # Importing the student's code hung or killed its worker: it would again, for every probe.
-            raise self._import_failure
+            # A new exception each time: re-raising one object grows its traceback with every check.
+            failure = self._import_failure
+            raise ProbeFailure(failure.kind, failure.message, failure.error)
         if self.process is None:
             try:
                 self._start()
             except ProbeFailure as failure:
                 self._import_failure = failure
                 raise
-        reply = self._request({"op": "probe", "probe": probe, "kwargs": kwargs or {}, "seed": seed},
-                              timeout or self.limits.probe_seconds, during=f"probe {probe}")
+        timeout = timeout or self.limits.probe_seconds
+        self.hangs.start_probe()
+        reply = self._request({"op": "probe", "probe": probe, "kwargs": kwargs or {}, "seed": seed,
+                               "timeout": timeout}, timeout, during=f"probe {probe}")
         if not isinstance(reply, dict) or "ok" not in reply:
             raise ProbeFailure("crash", "the worker sent a malformed reply")
         if reply["ok"]:
@@ -208,11 +229,15 @@ class SandboxClient:
             raise ProbeFailure("crash", f"the worker sent data that is not plain data ({exc})") from None
 
     def _receive(self, deadline: float):
-        header = self._read(wire._HEADER.size, deadline)
-        (length,) = wire._HEADER.unpack(header)
-        if length > wire.MAX_MESSAGE_BYTES:
-            raise wire.WireError(f"reply of {length} bytes is over the limit")
-        return wire.decode(self._read(length, deadline))
+        while True:
+            header = self._read(wire._HEADER.size, deadline)
+            (length,) = wire._HEADER.unpack(header)
+            if length > wire.MAX_MESSAGE_BYTES:
+                raise wire.WireError(f"reply of {length} bytes is over the limit")
+            reply = wire.decode(self._read(length, deadline))
+            if not Hangs.is_report(reply):
+                return reply
+            self.hangs.observe(reply)   # where the probe is stuck; the reply may still come before the deadline
 
     def _read(self, n: int, deadline: float) -> bytes:
         chunks, remaining = [], n
@@ -220,8 +245,8 @@ class SandboxClient:
             left = deadline - time.monotonic()
             ready = select.select([self._from_worker], [], [], max(left, 0))[0] if left > 0 else []
             if not ready:
-                raise ProbeFailure("timeout", f"your code did not finish within {self._timeout:g} s "
-                                              "(an infinite loop, or far too slow?)")
+                raise ProbeFailure("timeout", self.hangs.timed_out(
+                    f"your code did not finish within {self._timeout:g} s (an infinite loop, or far too slow?)"))
             chunk = os.read(self._from_worker, min(remaining, 1 << 20))
             if not chunk:
                 raise EOFError("worker closed its pipe")
@@ -234,8 +259,8 @@ class SandboxClient:
         if self.process is not None:
             try:
                 code = self.process.wait(timeout=2)
-            except subprocess.TimeoutExpired:
-                code = None
+            except (subprocess.TimeoutExpired, forkserver.ForkServerError):
+                code = None   # still running, or the fork server that could say is gone
         if code is not None and code < 0:
             sig = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else str(-code)
             what = {

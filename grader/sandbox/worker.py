@@ -21,6 +21,7 @@ from pathlib import Path, PurePosixPath
 
 from grader.sandbox import wire
 from grader.sandbox.modules import CONTROL_CHARACTERS, ModuleLoadError, ModuleSet
+from grader.sandbox.watchdog import Watchdog
 
 MAX_MESSAGE_CHARS = 4000
 
@@ -134,6 +135,7 @@ class Worker:
         self.modules: ModuleSet | None = None
         self.api: StudentAPI | None = None
         self.probes: dict[str, types.FunctionType] = {}
+        self.watchdog: Watchdog | None = None
 
     def handle_init(self, message: dict) -> dict:
         if message.get("kind") == "notebook":  # a notebook's cells instead of module files
@@ -152,6 +154,10 @@ class Worker:
         self.probes = {k: v for k, v in namespace.items() if isinstance(v, types.FunctionType) and not k.startswith("_")}
         self.api = StudentAPI(self.modules, message["homes"])
         errors = self.modules.load_all()
+        self.watchdog = Watchdog(self.response_fd, {
+            str(path): (stem, self.modules.display_names.get(stem, path.name))
+            for stem, path in self.modules.files.items() if stem == self.modules._canonical[stem]})
+        self.watchdog.poison(self.modules.modules, message.get("poisoned", []))
         return {"ok": True, "import_errors": errors}
 
     def handle_probe(self, message: dict) -> dict:
@@ -162,8 +168,12 @@ class Worker:
             return {"ok": False, "error": {"type": "ProbeMissing", "message": f"no probe {message['probe']!r}",
                                            "frames": [], "load_error": False}}
         np.random.seed(int(message.get("seed", 0)))
+        if self.watchdog is not None:
+            self.watchdog.arm(message.get("timeout"))
         try:
             value = probe(self.api, **message.get("kwargs", {}))
+            if self.watchdog is not None:
+                self.watchdog.disarm()
             payload = wire.encode({"ok": True, "value": value})
         except RecursionError as exc:
             return {"ok": False, "error": describe_exception(exc, self.modules)}
@@ -172,6 +182,8 @@ class Worker:
                 raise
             return {"ok": False, "error": describe_exception(exc, self.modules)}
         finally:
+            if self.watchdog is not None:
+                self.watchdog.disarm()   # before the reply: no report may follow it
             sys.stdout.flush()
             sys.stderr.flush()
         return payload
