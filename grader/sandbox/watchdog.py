@@ -61,8 +61,12 @@ class Watchdog:
             self._timeout, self._armed_until = float(timeout), time.monotonic() + float(timeout)
             self._samples, self._reported = None, False
         if self._thread is None:
-            self._thread = threading.Thread(target=self._watch, name="nngrade-watchdog", daemon=True)
-            self._thread.start()
+            thread = threading.Thread(target=self._watch, name="nngrade-watchdog", daemon=True)
+            try:
+                thread.start()
+            except RuntimeError:   # the submission used up its threads: the probe waits out its limit instead
+                return
+            self._thread = thread
         self._wake.set()
 
     def disarm(self) -> None:
