@@ -40,3 +40,18 @@ def test_hidden_checks_keep_their_inputs():
 
 def test_new_grading_seeds_are_never_the_self_checks():
     assert all(0 < new_grading_seed() < 2**31 for _ in range(100))
+
+
+def test_the_references_answer_cache_stays_bounded_across_gradings(monkeypatch):
+    from grader.checks import probing
+    from grader.core.assignment import find_assignment
+    from grader.engine.kinds import kind_of
+
+    reference = kind_of(find_assignment("numpy_nn")).trusted_reference()
+    monkeypatch.setattr(probing, "CACHE_BYTES", 2000)
+    rng = np.random.default_rng(0)
+    for _ in range(200):   # 200 gradings' worth of fresh inputs
+        args = dict(name="mse", y_true=rng.normal(size=(7, 2)), y_pred=rng.normal(size=(7, 2)))
+        value = reference.run("metric_value", args)
+        assert value == reference.run("metric_value", args)   # the answer just computed is kept
+    assert len(reference._cache) < 200 and reference._cache_bytes <= 2000
