@@ -47,11 +47,14 @@ def grade(assignment: Assignment, submission: Path, public_only: bool = False, d
 
     Final grading (not ``public_only``) draws the checks' inputs with ``seed`` (a new random one when None)
     and refuses a weak sandbox unless ``allow_weak_sandbox`` (:mod:`grader.engine.sandbox_policy`); the
-    self-check draws them with seed 0, the inputs its bundle recorded answers for.
+    self-check (and any grading in a student bundle) draws them with seed 0, the inputs its bundle recorded
+    answers for.
     """
     started = time.perf_counter()
     checked = None if public_only else require_strong(assignment, allow_weak_sandbox)
-    seed = 0 if public_only else new_grading_seed() if seed is None else int(seed)
+    # A student bundle has the reference's answers for the self-check's inputs only.
+    fixed = public_only or not assignment.has_reference
+    seed = 0 if fixed else new_grading_seed() if seed is None else int(seed)
     kind = kind_of(assignment)
     tmp = Path(workdir) if workdir is not None else Path(tempfile.mkdtemp(prefix="nngrade-"))
     try:
