@@ -53,6 +53,24 @@ def _exit_on_grader_errors(results: dict) -> None:
         sys.exit(1)
 
 
+_ALLOW_WEAK_HELP = ("Grade even where student code cannot be strongly isolated on this machine (it could read the "
+                    "course and reach the network); the reports and the gradebook then say so.")
+
+
+def _announce_sandbox(a, allow_weak: bool = False, self_check: bool = False, cheap: bool = False) -> None:
+    """Print the isolation level first; stop when final grading would run below a strong level unless allowed."""
+    from grader.engine.sandbox_policy import WeakSandboxRefused, describe, refusal, sandbox_of
+
+    try:
+        sandbox = sandbox_of(a, cheap=cheap)
+    except WeakSandboxRefused as exc:
+        raise click.ClickException(str(exc)) from None
+    console.print(describe(sandbox, self_check, allow_weak), style=None if sandbox["strong"] or self_check else "yellow",
+                  markup=False, soft_wrap=True)
+    if not (sandbox["strong"] or self_check or allow_weak):
+        raise click.ClickException(refusal(sandbox))
+
+
 @main.command("list")
 def list_command():
     """The assignments available, with their points."""
@@ -109,6 +127,7 @@ def check(assignment, submission):
 
     a = _load(assignment)
     submission = submission or Path.cwd()
+    _announce_sandbox(a, self_check=True)
     results = grade(a, submission, public_only=True)
     _print_results(results, show_hidden=False)
     _exit_on_grader_errors(results)
@@ -118,18 +137,28 @@ def check(assignment, submission):
 @click.argument("assignment")
 @click.argument("submission", type=click.Path(path_type=Path))
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="Folder for results.json and the reports.")
-def grade(assignment, submission, out):
+@click.option("--seed", type=click.IntRange(min=0), default=None,
+              help="Draw the checks' inputs with this seed (the extra_data.seed of a results.json reproduces its "
+                   "grading) [default: a new random one; 0 is the self-check's inputs].")
+@click.option("--allow-weak-sandbox", is_flag=True, help=_ALLOW_WEAK_HELP)
+def grade(assignment, submission, out, seed, allow_weak_sandbox):
     """Grade one submission into OUT."""
     from grader.engine.grade import grade as do_grade
+    from grader.engine.sandbox_policy import WeakSandboxRefused
     from grader.feedback.files import write_reports
 
     a = _load(assignment)
     if not submission.exists():
         raise click.UsageError(f"{submission} does not exist")
-    results = do_grade(a, submission)
+    _announce_sandbox(a, allow_weak_sandbox)
+    try:
+        results = do_grade(a, submission, seed=seed, allow_weak_sandbox=allow_weak_sandbox)
+    except WeakSandboxRefused as exc:
+        raise click.ClickException(str(exc)) from None
     write_reports(results, out)
     _print_results(results, show_hidden=True)
-    console.print(f"Results in {out}/results.json, report in {out}/report.md")
+    console.print(f"Results in {out}/results.json, report in {out}/report.md; inputs drawn with seed "
+                  f"{results['extra_data']['seed']} (--seed {results['extra_data']['seed']} draws them again)")
     _exit_on_grader_errors(results)
 
 
@@ -146,7 +175,8 @@ def grade(assignment, submission, out):
               help="With --scheduler: workers read and write the folders themselves (shared), or submissions and "
                    "results travel with the tasks (send); auto picks shared when every worker sees the folders.")
 @click.option("--regrade", is_flag=True, help="Grade every submission again, also those already graded.")
-def grade_batch(assignment, submissions, out, workers, scheduler, transfer, regrade):
+@click.option("--allow-weak-sandbox", is_flag=True, help=_ALLOW_WEAK_HELP)
+def grade_batch(assignment, submissions, out, workers, scheduler, transfer, regrade, allow_weak_sandbox):
     """Grade every submission in SUBMISSIONS into OUT (resumable: a re-run grades only what is missing)."""
     from grader.batch.cluster import ClusterError
     from grader.batch.progress import BatchProgress
@@ -157,10 +187,11 @@ def grade_batch(assignment, submissions, out, workers, scheduler, transfer, regr
     a = _load(assignment)
     if workers is not None and scheduler:
         raise click.UsageError("--workers is for the local pool; with --scheduler the cluster's workers grade")
+    _announce_sandbox(a, allow_weak_sandbox, cheap=True)
     try:
         with BatchProgress(console) as progress:
             report = do_grade_batch(a, submissions, out, workers=workers, scheduler=scheduler, regrade=regrade,
-                                    transfer=transfer, progress=progress)
+                                    transfer=transfer, progress=progress, allow_weak_sandbox=allow_weak_sandbox)
     except BatchError as exc:
         raise click.UsageError(str(exc)) from None
     except (ClusterError, StartupFailure) as exc:
@@ -189,7 +220,10 @@ def grade_batch(assignment, submissions, out, workers, scheduler, transfer, regr
 @click.argument("assignment")
 @click.option("--out", required=True, type=click.Path(path_type=Path, dir_okay=False),
               help="The autograder zip to write (e.g. autograder.zip).")
-def export_gradescope(assignment, out):
+@click.option("--allow-weak-sandbox", is_flag=True,
+              help="The autograder grades even where Gradescope's machine cannot isolate student code strongly "
+                   "(the reports then say so); without it, such a machine fails the image build.")
+def export_gradescope(assignment, out, allow_weak_sandbox):
     """Build the Gradescope autograder bundle (setup.sh, run_autograder) for ASSIGNMENT."""
     from grader.authoring.gradescope import GradescopeError, export
 
@@ -197,7 +231,7 @@ def export_gradescope(assignment, out):
     if out.suffix.lower() != ".zip":
         raise click.UsageError(f"--out {out}: Gradescope takes a .zip file; name it e.g. {out.with_suffix('.zip')}")
     try:
-        info = export(a, out)
+        info = export(a, out, allow_weak_sandbox=allow_weak_sandbox)
     except GradescopeError as exc:
         raise click.UsageError(str(exc)) from None
     console.print(f"Wrote {out} ({info['files']} files, {info['bytes'] / 1024:.0f} KiB). Upload it as the "
@@ -209,7 +243,9 @@ def export_gradescope(assignment, out):
 @main.command()
 @click.argument("assignment")
 @click.option("--workers", default=2, show_default=True, help="Mistakes graded in parallel.")
-def validate(assignment, workers):
+@click.option("--seed", type=click.IntRange(min=0), default=None,
+              help="Draw every grading's check inputs with this seed [default: a new random one, printed].")
+def validate(assignment, workers, seed):
     """Instructor self-test: reference full marks, skeleton ~0, every catalogued mistake caught, every accepted
     variant (variants.toml) full marks."""
     from grader.authoring.validate import MistakeOutcome
@@ -232,9 +268,12 @@ def validate(assignment, workers):
         for mistake in outcome.named_mistakes:
             console.print(f"      [red]named as the mistake[/] {mistake}")
 
-    console.print(f"Validating {a.name}…")
+    from grader.checks.inputs import new_grading_seed
+
+    seed = new_grading_seed() if seed is None else seed
+    console.print(f"Validating {a.name} (check inputs drawn with seed {seed})…")
     try:
-        report = do_validate(a, workers=workers, progress=progress)
+        report = do_validate(a, workers=workers, progress=progress, seed=seed)
     except AssignmentError as exc:
         raise click.UsageError(str(exc)) from None
     for failure in report.reference_failures:
@@ -303,11 +342,13 @@ def report(folder, instructor):
               help="Whose sample class to grade (samples/ASSIGNMENT).")
 @click.option("--out", type=click.Path(path_type=Path), help="Output folder (default ./nngrade-demo/ASSIGNMENT).")
 @click.option("--workers", type=int, help="Submissions graded in parallel (default: the core count).")
-def demo(name, out, workers):
+@click.option("--allow-weak-sandbox", is_flag=True, help=_ALLOW_WEAK_HELP)
+def demo(name, out, workers, allow_weak_sandbox):
     """Grade the bundled sample submissions and say where the reports are."""
     from grader.batch.demo import run_demo
 
-    run_demo(console, name, out, workers)
+    _announce_sandbox(_load(name), allow_weak_sandbox, cheap=True)
+    run_demo(console, name, out, workers, allow_weak_sandbox=allow_weak_sandbox)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -43,6 +43,7 @@ from grader.core.assignment import Assignment
 from grader.core.paths import PACKAGE_PARENT, course_root
 from grader.core.schema import write_json_atomic
 from grader.engine.grade import grade
+from grader.engine.sandbox_policy import ALLOW_FLAG, WeakSandboxRefused, describe, sandbox_of
 
 TORCH_FAMILY = ("torch", "torchvision", "torchaudio")
 TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
@@ -62,7 +63,7 @@ python3 -m venv "$VENV"
 {torch_install}"$VENV/bin/python" -m pip install --no-cache-dir -r "$SOURCE/requirements.txt"
 # Fail the image build now, not at the first submission, if anything is missing.
 cd /tmp && NNGRADE_COURSE="$SOURCE/nngrade" PYTHONPATH="$SOURCE/nngrade" MPLBACKEND=Agg \\
-    "$VENV/bin/python" -m grader.authoring.gradescope selftest {assignment}
+    "$VENV/bin/python" -m grader.authoring.gradescope selftest {weak_flag}{assignment}
 """
 
 RUN_AUTOGRADER = """#!/usr/bin/env bash
@@ -78,7 +79,7 @@ export MPLBACKEND=Agg
 RESULTS="$ROOT/results/results.json"
 rm -f "$RESULTS"
 cd "$SOURCE/nngrade"
-"$PYTHON" -m grader.authoring.gradescope run {assignment} "$ROOT/submission" "$RESULTS"
+"$PYTHON" -m grader.authoring.gradescope run {weak_flag}{assignment} "$ROOT/submission" "$RESULTS"
 status=$?
 if [ ! -s "$RESULTS" ]; then  # the grader could not even start: still give the student an answer
     printf '{{"score": 0, "tests": [], "output": "The autograder could not run (exit status %s). This is not a verdict on your code: please tell your instructor."}}\\n' "$status" > "$RESULTS"
@@ -179,15 +180,19 @@ def _write_text(archive: zipfile.ZipFile, name: str, text: str, executable: bool
     archive.writestr(info, text)
 
 
-def export(assignment: Assignment, out: Path) -> dict:
-    """Write the bundle to ``out``; returns {"files", "bytes", "torch"} for the command's message."""
+def export(assignment: Assignment, out: Path, allow_weak_sandbox: bool = False) -> dict:
+    """Write the bundle to ``out``; returns {"files", "bytes", "torch"} for the command's message.
+
+    ``allow_weak_sandbox``: the bundle grades even where Gradescope's machine cannot isolate student code
+    strongly (its reports then say so); without it such a machine fails the image build's self-test."""
     if not assignment.has_reference:
         raise GradescopeError(f"{assignment.root} is a student bundle; export the instructor's assignment "
                               f"(reference/{assignment.name}), whose reference solution grades the hidden checks")
     pip_requirements, torch = requirements(assignment)
     torch_install = (f'"$VENV/bin/python" -m pip install --no-cache-dir {" ".join(torch)} '
                      f"--index-url {TORCH_CPU_INDEX}\n") if torch else ""
-    values = {"venv": DEFAULT_VENV, "assignment": assignment.name, "torch_install": torch_install}
+    values = {"venv": DEFAULT_VENV, "assignment": assignment.name, "torch_install": torch_install,
+              "weak_flag": f"{ALLOW_FLAG} " if allow_weak_sandbox else ""}
     files = _bundle_files(assignment)
     out.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -215,14 +220,28 @@ def main():
     """What the Gradescope bundle runs (``python -m grader.authoring.gradescope``)."""
 
 
+def _announce_sandbox(a: Assignment) -> None:
+    """The isolation level, first in the log (a level that cannot be had is reported by grading itself)."""
+    try:
+        click.echo(describe(sandbox_of(a)))
+    except WeakSandboxRefused as exc:
+        click.echo(f"sandbox: {exc}")
+
+
 @main.command()
+@click.option("--allow-weak-sandbox", is_flag=True, help="Grade even below a strong isolation level.")
 @click.argument("assignment")
 @click.argument("submission", type=click.Path(path_type=Path))
 @click.argument("results_json", type=click.Path(path_type=Path))
-def run(assignment, submission, results_json):
+def run(allow_weak_sandbox, assignment, submission, results_json):
     """Grade SUBMISSION and write RESULTS_JSON (always: a grader failure becomes a result that says so)."""
     try:
-        results = grade(assignments.find_assignment(assignment), submission)
+        a = assignments.find_assignment(assignment)
+        _announce_sandbox(a)
+        results = grade(a, submission, allow_weak_sandbox=allow_weak_sandbox)
+    except WeakSandboxRefused as exc:  # the instructor's to fix: the log says how, the student is told it is not theirs
+        click.echo(str(exc))
+        results = failed_run_results(str(exc))
     except Exception as exc:  # the student must get a results.json that says what happened
         traceback.print_exc()  # goes to Gradescope's stdout log, for the instructor
         results = failed_run_results(f"{type(exc).__name__}: {exc}")
@@ -231,11 +250,17 @@ def run(assignment, submission, results_json):
 
 
 @main.command()
+@click.option("--allow-weak-sandbox", is_flag=True, help="Accept a machine below a strong isolation level.")
 @click.argument("assignment")
-def selftest(assignment):
+def selftest(allow_weak_sandbox, assignment):
     """Grade the reference solution in the bundle: it must earn every point (run by setup.sh)."""
     a = assignments.find_assignment(assignment)
-    results = grade(a, a.solution_dir)
+    _announce_sandbox(a)
+    try:
+        results = grade(a, a.solution_dir, allow_weak_sandbox=allow_weak_sandbox)
+    except WeakSandboxRefused as exc:
+        click.echo(f"{exc}; for Gradescope: export the bundle again with `nngrade export-gradescope {ALLOW_FLAG}`")
+        sys.exit(1)
     max_score = results["extra_data"]["max_score"]
     click.echo(f"reference solution: {results['score']:g} / {max_score:g}")
     for test in results["tests"]:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from grader.authoring.release import release
 from grader.authoring.variants import Variant, load_variants, write_variant
+from grader.checks.inputs import new_grading_seed
 from grader.checks.mistakes import Catalogue
 from grader.core.assignment import Assignment
 from grader.core.types import check_class
@@ -79,13 +80,13 @@ class ValidationReport:
 
 
 def _grade_mistake(args) -> MistakeOutcome:
-    root, mistake_id = args
+    root, mistake_id, seed = args
     assignment = Assignment.from_dir(Path(root))
     catalogue = Catalogue(assignment)
     mistake = catalogue.get(mistake_id)
     with tempfile.TemporaryDirectory(prefix="nngrade-mutant-") as tmp:
         folder = catalogue.write_mutant(mistake, Path(tmp) / assignment.package)
-        results = grade(assignment, folder)
+        results = grade(assignment, folder, seed=seed, allow_weak_sandbox=True)
     of_class = [t for t in results["tests"] if check_class(t["name"]) == mistake.cls]
     failed = [t["name"] for t in of_class if t["status"] == "failed"]
     named = [check for m in results["extra_data"]["misconceptions"] if m["id"] == mistake.id
@@ -94,10 +95,11 @@ def _grade_mistake(args) -> MistakeOutcome:
 
 
 def _grade_variant(args) -> VariantOutcome:
-    root, variant = args
+    root, variant, seed = args
     assignment = Assignment.from_dir(Path(root))
     with tempfile.TemporaryDirectory(prefix="nngrade-variant-") as tmp:
-        results = grade(assignment, write_variant(assignment, variant, Path(tmp) / assignment.package))
+        results = grade(assignment, write_variant(assignment, variant, Path(tmp) / assignment.package), seed=seed,
+                        allow_weak_sandbox=True)
     failed = [f"{t['name']}: {t['output']}" for t in results["tests"] if t["status"] != "passed"]
     named = sorted({m["id"] for m in results["extra_data"]["misconceptions"]})
     return VariantOutcome(variant.id, variant.cls, variant.title, results["score"],
@@ -114,15 +116,19 @@ def _run_jobs(function, jobs: list, workers: int, progress) -> list:
     return outcomes
 
 
-def validate(assignment: Assignment, workers: int = 2, progress=None) -> ValidationReport:
+def validate(assignment: Assignment, workers: int = 2, progress=None, seed: int | None = None) -> ValidationReport:
+    """Every grading draws the checks' inputs with ``seed`` (a new one when None); only trusted code (the
+    reference, its skeleton, mutants and variants) is graded, so any sandbox level will do."""
     variants: list[Variant] = load_variants(assignment)  # a broken variants file stops validate before grading
-    reference = grade(assignment, assignment.solution_dir)
+    seed = new_grading_seed() if seed is None else seed
+    reference = grade(assignment, assignment.solution_dir, seed=seed, allow_weak_sandbox=True)
     with tempfile.TemporaryDirectory(prefix="nngrade-skeleton-") as tmp:
         bundle = release(assignment, Path(tmp) / "bundle")
-        skeleton = grade(assignment, bundle / assignment.package, diagnose=False)
-    outcomes = _run_jobs(_grade_mistake, [(str(assignment.root), m.id) for m in Catalogue(assignment)], workers,
-                         progress)
-    variant_outcomes = _run_jobs(_grade_variant, [(str(assignment.root), v) for v in variants], workers, progress)
+        skeleton = grade(assignment, bundle / assignment.package, diagnose=False, seed=seed, allow_weak_sandbox=True)
+    outcomes = _run_jobs(_grade_mistake, [(str(assignment.root), m.id, seed) for m in Catalogue(assignment)],
+                         workers, progress)
+    variant_outcomes = _run_jobs(_grade_variant, [(str(assignment.root), v, seed) for v in variants], workers,
+                                 progress)
     return ValidationReport(
         assignment=assignment.name,
         max_score=reference["extra_data"]["max_score"],

@@ -13,7 +13,8 @@ def samples_dir(name: str) -> Path:
     return course_root() / "samples" / name
 
 
-def run_demo(console, name: str = "numpy_nn", out: Path | None = None, workers: int | None = None) -> Path:
+def run_demo(console, name: str = "numpy_nn", out: Path | None = None, workers: int | None = None,
+             allow_weak_sandbox: bool = False) -> Path:
     assignment = assignments.find_assignment(name)
     submissions = samples_dir(name)
     if not submissions.is_dir():
@@ -21,7 +22,8 @@ def run_demo(console, name: str = "numpy_nn", out: Path | None = None, workers: 
     out = Path(out or Path.cwd() / "nngrade-demo" / name).resolve()
     console.print(f"Grading the sample class of [bold]{name}[/] ({submissions}) into {out}")
     with BatchProgress(console) as progress:
-        report = grade_batch(assignment, submissions, out, workers=workers, regrade=True, progress=progress)
+        report = grade_batch(assignment, submissions, out, workers=workers, regrade=True, progress=progress,
+                             allow_weak_sandbox=allow_weak_sandbox)
     for student, summary in sorted(report.graded.items()):
         console.print(f"  {student:12} {summary['score']:g} / {summary['max_score']:g}"
                       + (f"  ({summary['problem']})" if summary.get("problem") else ""))

@@ -48,7 +48,8 @@ def grade_task(task: GradeTask) -> dict:
                 results = failure_results(assignment, "grader", f"the grading machine {platform.node()} could not "
                                           f"read the submission at {submission}; grade it again")
             else:
-                results = grade(assignment, submission)
+                results = grade(assignment, submission,
+                                allow_weak_sandbox=bool(task.extra.get("allow_weak_sandbox")))
         except Exception as exc:  # a grader bug on one submission must not stop the class
             results = failure_results(assignment, "grader", f"the grader failed on this submission ({type(exc).__name__}: "
                                       f"{exc}); this is not a verdict on your code: ask your instructor to grade it again",

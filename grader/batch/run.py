@@ -80,8 +80,12 @@ def write_class_outputs(out: Path) -> list[Path]:
 
 def grade_batch(assignment: Assignment, submissions: Path, out: Path, *, workers: int | None = None,
                 scheduler: str | None = None, regrade: bool = False, transfer: str = "auto", progress=None,
-                task_function: str = DEFAULT_TASK_FUNCTION) -> BatchReport:
-    """Grade every entry of ``submissions`` into ``out`` (see the module's docstring)."""
+                task_function: str = DEFAULT_TASK_FUNCTION, allow_weak_sandbox: bool = False) -> BatchReport:
+    """Grade every entry of ``submissions`` into ``out`` (see the module's docstring).
+
+    Every grading draws its own seed for the checks' inputs (extra_data.seed), so a submission graded again
+    (``--regrade``, or after a grader error) gets fresh inputs; ``nngrade grade --seed`` reproduces one."""
+    options = {"allow_weak_sandbox": True} if allow_weak_sandbox else {}
     started = time.perf_counter()
     out = Path(out)
     entries, notices = discover(submissions, out)
@@ -110,11 +114,12 @@ def grade_batch(assignment: Assignment, submissions: Path, out: Path, *, workers
         source = AssignmentSource(assignment.name, root=str(assignment.root))
         if scheduler:
             report.executor = "dask"
-            _run_on_dask(assignment, source, todo, out, run_id, scheduler, transfer, report, progress, task_function)
+            _run_on_dask(assignment, source, todo, out, run_id, scheduler, transfer, report, progress, task_function,
+                         options)
         else:
             executor = LocalExecutor(workers or default_workers(), submission_deadline(assignment), task_function)
             tasks = [GradeTask(e.student, source, submission=str(e.path.resolve()), out_dir=str(out.resolve()),
-                               run_id=run_id) for e in todo]
+                               run_id=run_id, extra=dict(options)) for e in todo]
             _collect(executor.run(tasks), assignment, out, report, progress)
     write_json_atomic(out / MANIFEST, {"assignment": assignment.name, "regrade_run": None})
     report.class_outputs = write_class_outputs(out)
@@ -123,7 +128,8 @@ def grade_batch(assignment: Assignment, submissions: Path, out: Path, *, workers
 
 
 def _run_on_dask(assignment: Assignment, source: AssignmentSource, todo: list[Entry], out: Path, run_id: str,
-                 scheduler: str, transfer: str, report: BatchReport, progress, task_function: str) -> None:
+                 scheduler: str, transfer: str, report: BatchReport, progress, task_function: str,
+                 options: dict) -> None:
     with DaskExecutor(scheduler, transfer=transfer, gpu=wants_gpu(assignment), task_function=task_function) as executor:
         submissions = {e.path.parent.resolve() for e in todo}
         notices = executor.prepare([*submissions, assignment.root], out.resolve())
@@ -140,9 +146,11 @@ def _run_on_dask(assignment: Assignment, source: AssignmentSource, todo: list[En
             for entry in todo:
                 if executor.mode == "shared":
                     yield GradeTask(entry.student, source, submission=str(entry.path.resolve()),
-                                    out_dir=str(out.resolve()), run_id=run_id)
+                                    out_dir=str(out.resolve()), run_id=run_id, extra=dict(options))
                 else:
-                    yield _payload_task(entry, source, run_id)
+                    task = _payload_task(entry, source, run_id)
+                    task.extra.update(options)
+                    yield task
 
         _collect(executor.run(tasks()), assignment, out, report, progress)
 

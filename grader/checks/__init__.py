@@ -6,9 +6,12 @@ and hooks come with ``from grader.engine.pytest_plugin import *`` in its
 messages a student can act on), :mod:`~grader.checks.plugin` (checks as pytest
 tests), :mod:`~grader.checks.probing` (probes on trusted code),
 :mod:`~grader.checks.mistakes` (the catalogue of classic mistakes) and
-:mod:`~grader.checks.datasets` (held-out image data).
+:mod:`~grader.checks.datasets` (held-out image data) and :mod:`~grader.checks.inputs` (seeds that
+draw fresh inputs at every final grading).
 """
 from grader.checks.assertions import CheckFailure, assert_close, assert_gradient, compare, fail, relative_error
+from grader.checks.inputs import fresh_seed, rng_for
 from grader.core.types import ProbeFailure
 
-__all__ = ["CheckFailure", "ProbeFailure", "assert_close", "assert_gradient", "compare", "fail", "relative_error"]
+__all__ = ["CheckFailure", "ProbeFailure", "assert_close", "assert_gradient", "compare", "fail", "relative_error",
+           "fresh_seed", "rng_for"]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import uuid
+from collections import OrderedDict
 from pathlib import Path
 
 from threadpoolctl import threadpool_limits
@@ -42,7 +43,8 @@ class NotebookTrustedRunner(TrustedRunner):
         self.api = NotebookAPI(self.executor, set(assignment.homes))
         self.probes = load_probes(assignment.probes_source())
         self.trusted = strict
-        self._cache: dict[str, object] = {}
+        self._cache: OrderedDict[str, object] = OrderedDict()
+        self._cache_bytes = 0
 
     def _run(self, name: str, kwargs: dict, seed: int):
         with threadpool_limits(limits=1):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import traceback
 import types
+from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +26,10 @@ from grader.sandbox.client import format_student_error
 from grader.sandbox.keys import probe_key, probe_name
 from grader.sandbox.modules import ModuleSet
 from grader.sandbox.worker import StudentAPI, describe_exception
+
+
+#: Bytes of encoded answers a trusted runner keeps (the hidden checks' answers, asked every grading, stay).
+CACHE_BYTES = 64 * 1024 * 1024
 
 
 class MissingAnswer(GraderFault, LookupError):
@@ -48,17 +53,29 @@ class TrustedRunner:
         self.api = StudentAPI(self.modules, homes)
         self.probes = load_probes(probes_source)
         self.trusted = trusted
-        self._cache: dict[str, object] = {}
+        self._cache: OrderedDict[str, object] = OrderedDict()
+        self._cache_bytes = 0
 
     def run(self, probe, kwargs: dict | None = None, timeout: float | None = None, seed: int = 0):
         kwargs = kwargs or {}
         key = probe_key(probe, kwargs, seed)
-        if key not in self._cache:
-            self._cache[key] = self._run(probe_name(probe), kwargs, seed)
+        if key in self._cache:
+            self._cache.move_to_end(key)
+        else:
+            self._remember(key, self._run(probe_name(probe), kwargs, seed))
         cached = self._cache[key]
         if isinstance(cached, Exception):
             raise cached
         return wire.decode(cached)
+
+    def _remember(self, key: str, answer) -> None:
+        """Cache an answer; the least recently used go first past CACHE_BYTES (each final grading draws new
+        public inputs, so a harness grading a class would otherwise keep every grading's answers)."""
+        self._cache[key] = answer
+        self._cache_bytes += len(answer) if isinstance(answer, bytes) else 0
+        while self._cache_bytes > CACHE_BYTES and len(self._cache) > 1:
+            _, old = self._cache.popitem(last=False)
+            self._cache_bytes -= len(old) if isinstance(old, bytes) else 0
 
     def _run(self, name: str, kwargs: dict, seed: int):
         np.random.seed(seed)

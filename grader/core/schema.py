@@ -15,6 +15,16 @@ KIND_LABELS = {"timeout": "timed out", "crash": "crashed", "memory": "ran out of
 ATTACHMENTS = "_attachments"
 
 
+def weak_sandbox_note(extra: dict) -> str:
+    """'' when the student code ran under strong isolation (or the results predate the level's record); else one
+    line with the level and its warning, for every report and the gradebook."""
+    sandbox = extra.get("sandbox") if isinstance(extra, dict) else None
+    if not isinstance(sandbox, dict) or not sandbox.get("level") or sandbox.get("strong", True):
+        return ""
+    warning = str(sandbox.get("warning") or "").strip()
+    return f"graded with weak isolation (sandbox level {sandbox['level']})" + (f": {warning}" if warning else "")
+
+
 def misconception_lines(title: str, explanation: str, hint: str) -> list[str]:
     """How a recognised mistake reads in a test's output (the reports find and restyle exactly these lines)."""
     lines = [f"Likely mistake: {title}. {explanation}".rstrip()]

@@ -6,12 +6,15 @@ import tempfile
 import time
 from pathlib import Path
 
+from grader.checks.inputs import drawing_inputs, new_grading_seed
 from grader.checks.mistakes import Catalogue
 from grader.core.assignment import Assignment
 from grader.core.types import ProbeFailure, Staged, StagedCode
 from grader.engine.cascade import attach_standins, charge_once
+from grader.sandbox.isolation import is_strong
 from grader.engine.kinds import catalogue_for, kind_of
 from grader.engine.results import build_results
+from grader.engine.sandbox_policy import require_strong
 from grader.engine.session import GradingSession, reference_for, run_checks
 
 
@@ -28,10 +31,31 @@ class UnavailableStudent:
         pass
 
 
+def _sandbox_record(student, checked: dict | None) -> dict:
+    """results.json's ``extra_data.sandbox``: what the worker got (or, when none started, what it would have)."""
+    sandbox = dict(getattr(student, "sandbox", None) or checked or {})
+    if sandbox.get("level"):
+        sandbox["strong"] = is_strong(sandbox["level"])
+        if not sandbox["strong"] and checked is not None:
+            sandbox["allowed_weak"] = True   # final grading ran weak only because the instructor said so
+    return sandbox
+
+
 def grade(assignment: Assignment, submission: Path, public_only: bool = False, diagnose: bool = True,
-          reference=None, workdir: Path | None = None) -> dict:
-    """Grade ``submission``; returns the results as a dict in Gradescope's schema (see :mod:`grader.engine.results`)."""
+          reference=None, workdir: Path | None = None, seed: int | None = None,
+          allow_weak_sandbox: bool = False) -> dict:
+    """Grade ``submission``; returns the results as a dict in Gradescope's schema (see :mod:`grader.engine.results`).
+
+    Final grading (not ``public_only``) draws the checks' inputs with ``seed`` (a new random one when None)
+    and refuses a weak sandbox unless ``allow_weak_sandbox`` (:mod:`grader.engine.sandbox_policy`); the
+    self-check (and any grading in a student bundle) draws them with seed 0, the inputs its bundle recorded
+    answers for.
+    """
     started = time.perf_counter()
+    checked = None if public_only else require_strong(assignment, allow_weak_sandbox)
+    # A student bundle has the reference's answers for the self-check's inputs only.
+    fixed = public_only or not assignment.has_reference
+    seed = 0 if fixed else new_grading_seed() if seed is None else int(seed)
     kind = kind_of(assignment)
     tmp = Path(workdir) if workdir is not None else Path(tempfile.mkdtemp(prefix="nngrade-"))
     try:
@@ -42,8 +66,9 @@ def grade(assignment: Assignment, submission: Path, public_only: bool = False, d
         session = GradingSession(assignment, student, reference or reference_for(assignment), catalogue)
         attach_standins(assignment, student, session.reference)
         try:
-            results, pytest_output = run_checks(session, public_only)
-            charge_once(assignment, student, results)
+            with drawing_inputs(seed):
+                results, pytest_output = run_checks(session, public_only)
+                charge_once(assignment, student, results)
         finally:
             student.close()
             if catalogue is not None:
@@ -56,7 +81,8 @@ def grade(assignment: Assignment, submission: Path, public_only: bool = False, d
         built = build_results(assignment, results, staged, timings, catalogue or Catalogue(assignment),
                               output_tail=output_tail, import_errors=getattr(student, "import_errors", {}),
                               grader_log=pytest_output if any(r.kind == "grader" for r in results) else "")
-        built["extra_data"]["sandbox"] = getattr(student, "sandbox", None) or {}
+        built["extra_data"]["sandbox"] = _sandbox_record(student, checked)
+        built["extra_data"]["seed"] = seed
         kind.annotate(built, staged, student)
         return built
     finally:

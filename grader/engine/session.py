@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from grader.checks.inputs import grading_seed
 from grader.checks.mistakes import Catalogue
 from grader.checks.plugin import GRADER_FAILED, SessionPlugin
 from grader.core.assignment import Assignment
@@ -68,18 +69,20 @@ def reference_for(assignment: Assignment):
     return _REFERENCE_CACHE[assignment.root]
 
 
-_LAST_CHECKS_DIR: list[Path] = []
+_LAST_CHECKS: list[tuple[Path, int]] = []
 
 
 def _forget_other_checks(checks_dir: Path) -> None:
     """pytest caches imported check modules by file name: when another assignment's checks ran last in this
-    process (test_public_training.py in both), drop them so this assignment's own files are imported."""
-    if _LAST_CHECKS_DIR and _LAST_CHECKS_DIR[0] != checks_dir:
-        stale = str(_LAST_CHECKS_DIR[0]) + os.sep
+    process (test_public_training.py in both), or the same ones under another grading seed (their inputs are
+    drawn when they are imported), drop them so they are imported afresh."""
+    current = (checks_dir, grading_seed())
+    if _LAST_CHECKS and _LAST_CHECKS[0] != current:
+        stale = str(_LAST_CHECKS[0][0]) + os.sep
         for name, module in list(sys.modules.items()):
             if (getattr(module, "__file__", None) or "").startswith(stale):
                 del sys.modules[name]
-    _LAST_CHECKS_DIR[:] = [checks_dir]
+    _LAST_CHECKS[:] = [current]
 
 
 def _pytest_arguments(files: list[Path], checks_dir: Path) -> list[str]:

@@ -25,6 +25,8 @@ def render_markdown(results: dict, student_view: bool = True) -> str:
     view = build_view(results, student_view)
     lines = [f"# {_md_escape(view.title)}: {fmt_points(view.score)} / {fmt_points(view.max_score)}", "",
              f"{view.passed_count} of {len(view.checks)} checks passed.", ""]
+    if view.sandbox_warning:
+        lines += [f"**Isolation:** {_md_escape(view.sandbox_warning)}", ""]
     if view.notes:
         lines += ["**About your submission**", ""] + [f"- {_md_escape(n)}" for n in view.notes] + [""]
     lines += ["## By class", "", "| class | points | checks passed |", "|---|---|---|"]

@@ -4,11 +4,12 @@
 ``nngrade report DIR``: it re-renders every report from the stored results.json files, without re-grading.
 
 gradebook.csv: one row per student; columns ``student_id``, one per check (its name; a name that occurs
-twice in one submission gets `` (#number)`` added), ``total`` and ``max``. A cell is empty when that
+twice in one submission gets `` (#number)`` added), ``total`` and ``max``; and ``sandbox`` (the level and its
+warning, or ``strong``) when some submission was graded with weak isolation. A cell is empty when that
 submission has no such check. Text cells that a spreadsheet would run as a formula (starting with = + - @)
 are prefixed with ``'``.
 
-summary.html (for instructors): the score distribution, the pass rate of every check, the most frequent
+summary.html (for instructors): the submissions graded with weak isolation (if any), the score distribution, the pass rate of every check, the most frequent
 misconceptions with the students affected, the crashes and timeouts (tests tagged timeout, crash, memory,
 import, or grader: a check that itself failed), the grading time per submission, and a row per student that
 links to their report.
@@ -23,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
-from grader.core.schema import KIND_LABELS, checks_of
+from grader.core.schema import KIND_LABELS, checks_of, weak_sandbox_note
 from grader.feedback.files import write_report_files
 from grader.feedback.html import environment
 from grader.feedback.plots import Image, score_histogram
@@ -34,6 +35,7 @@ GRADEBOOK = "gradebook.csv"
 SUMMARY = "summary.html"
 FAILURE_KINDS = ("timeout", "crash", "memory", "import", "grader")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+SANDBOX_COLUMN = "sandbox"
 
 
 @dataclass
@@ -90,12 +92,17 @@ def gradebook_csv(batch: Batch) -> str:
     rows = [(s.student, _test_columns(s.results), float(s.results["score"]), _max_score(s.results))
             for s in batch.submissions]
     columns = list(dict.fromkeys(name for _, scores, _, _ in rows for name in scores))
+    # A "sandbox" column only when some submission was graded weak, so a strong batch's gradebook is unchanged.
+    weak = {s.student: weak_sandbox_note(s.results.get("extra_data") or {}) for s in batch.submissions}
+    sandbox = [SANDBOX_COLUMN] if any(weak.values()) else []
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["student_id"] + [_spreadsheet_safe(clean_text(c, 300)) for c in columns] + ["total", "max"])
+    writer.writerow(["student_id"] + [_spreadsheet_safe(clean_text(c, 300)) for c in columns] + ["total", "max"]
+                    + sandbox)
     for student, scores, total, max_score in rows:
         writer.writerow([_spreadsheet_safe(student)] + [fmt_points(scores[c]) if c in scores else "" for c in columns]
-                        + [fmt_points(total), fmt_points(max_score)])
+                        + [fmt_points(total), fmt_points(max_score)]
+                        + ([_spreadsheet_safe(clean_text(weak[student] or "strong", 1500))] if sandbox else []))
     return out.getvalue()
 
 
@@ -158,6 +165,7 @@ class SummaryView:
     timings: dict
     problems: list[str]
     version: str
+    weak_sandbox: list[tuple[str, str]] = field(default_factory=list)   # (student, level and warning)
 
     @property
     def scores(self) -> list[float]:
@@ -228,7 +236,9 @@ def build_summary(batch: Batch) -> SummaryView:
         checks=list(checks.values()),
         mistakes=sorted(mistakes.values(), key=lambda m: -len(m.students)),
         failures=[f for f in failures.values() if f.cases], timings=_timing_stats(batch),
-        problems=batch.problems, version=versions.most_common(1)[0][0] if versions else "")
+        problems=batch.problems, version=versions.most_common(1)[0][0] if versions else "",
+        weak_sandbox=[(s.student, clean_text(note, 1500)) for s in batch.submissions
+                      if (note := weak_sandbox_note(s.results.get("extra_data") or {}))])
 
 
 def render_summary(batch: Batch) -> str:

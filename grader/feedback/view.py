@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader.core.schema import KIND_LABELS, checks_of, misconception_lines
+from grader.core.schema import KIND_LABELS, checks_of, misconception_lines, weak_sandbox_note
 from grader.core.types import check_class
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-Z\\-_]")
@@ -100,6 +100,7 @@ class ReportView:
     grader_log: str
     timings: dict
     version: str
+    sandbox_warning: str = ""   # the weak isolation this was graded under ('' when strong)
 
     @property
     def passed_count(self) -> int:
@@ -193,4 +194,5 @@ def build_view(results: dict, student_view: bool = True) -> ReportView:
         student_output="" if student_view else clean_text(extra.get("student_output", "")),
         grader_log="" if student_view else clean_text(extra.get("grader_log", "")),
         timings=extra.get("timings") if isinstance(extra.get("timings"), dict) else {},
-        version=clean_text(extra.get("nngrade_version", ""), 40))
+        version=clean_text(extra.get("nngrade_version", ""), 40),
+        sandbox_warning=clean_text(weak_sandbox_note(extra), 1500))

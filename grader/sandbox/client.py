@@ -25,8 +25,10 @@ import time
 from pathlib import Path
 
 from grader.core.paths import reference_folders
-from grader.core.types import Limits, ProbeFailure, StagedCode
+from grader.core.types import GraderFault, Limits, ProbeFailure, StagedCode
 from grader.sandbox import forkserver, isolation, wire
+from grader.sandbox.hangs import Hangs
+from grader.sandbox.level import spawn_sandbox
 from grader.sandbox.modules import CONTROL_CHARACTERS
 
 GRADER_PARENT = str(Path(__file__).resolve().parents[2])
@@ -96,6 +98,11 @@ class SandboxClient:
         self.last_used: list[str] = []   # the names the last probe looked up (the parts a check uses)
         self.last_served: set[str] = set()   # the parts the grader's stand-ins played in the last probe
         self._deadline = 0.0
+        self.hangs = Hangs()
+
+    def note_check(self, label: str) -> None:
+        """The check now running ("check 12"), for the message of a function that hangs in it."""
+        self.hangs.check_label = label
 
     # -- life cycle -----------------------------------------------------------
     def _start(self) -> None:
@@ -109,17 +116,11 @@ class SandboxClient:
         stdout = open(self.output_dir / "worker-stdout.txt", "ab")
         stderr = open(self.output_dir / "worker-stderr.txt", "ab")
         try:
-            server = forkserver.server_for(self.preload, self.hidden, self.packages)
-            if server is not None:
-                self.process, _home = server.spawn(limits, [to_worker_r, from_worker_w, stdout.fileno(),
-                                                            stderr.fileno()])
-                self.sandbox = {"level": server.level, "warning": server.warning, "start": "fork"}
-            else:
-                self.process = self._spawn(limits, to_worker_r, from_worker_w, stdout, stderr)
+            self.process = self._fork_or_spawn(limits, [to_worker_r, from_worker_w, stdout, stderr])
         except forkserver.ForkServerError as exc:
             os.close(to_worker_w)
             os.close(from_worker_r)
-            raise ProbeFailure("crash", f"the grader could not start a worker ({exc})") from None
+            raise GraderFault(f"the grader could not start a worker for your code ({exc})") from None
         finally:
             stdout.close()
             stderr.close()
@@ -129,12 +130,29 @@ class SandboxClient:
         reply = self._request({
             "op": "init", "files": self.code.files, "sources": self._sources,
             "display_names": self.code.display_names, "package": self.package, "homes": self.homes,
-            "probes_source": self.probes_source,
+            "probes_source": self.probes_source, "poisoned": self.hangs.poisoned,
             "standin_specs": self.standin_service.specs if self.standin_service else {},
         }, self.limits.import_seconds, during="importing your code")
         self.import_errors = reply.get("import_errors", {}) if isinstance(reply, dict) else {}
         if self.standin_service:
             self.standin_service.modules_failed(self.import_errors)
+
+    def _fork_or_spawn(self, limits: dict, fds: list) -> "ForkedWorker | SpawnedWorker":
+        """A worker from the fork server; one that died (a submission at a weak level can kill it) is started
+        again once before the grader gives up (ForkServerError: the grader's failure, not the student's)."""
+        try:
+            return self._fork(limits, fds)
+        except forkserver.ForkServerError:
+            return self._fork(limits, fds)   # server_for starts a new fork server in place of the dead one
+
+    def _fork(self, limits: dict, fds: list) -> "ForkedWorker | SpawnedWorker":
+        request_fd, response_fd, stdout, stderr = fds
+        server = forkserver.server_for(self.preload, self.hidden, self.packages)
+        if server is None:
+            return self._spawn(limits, request_fd, response_fd, stdout, stderr)
+        process, _home = server.spawn(limits, [request_fd, response_fd, stdout.fileno(), stderr.fileno()])
+        self.sandbox = {"level": server.level, "warning": server.warning, "start": "fork"}
+        return process
 
     def _spawn(self, limits: dict, request_fd: int, response_fd: int, stdout, stderr) -> SpawnedWorker:
         home = Path(tempfile.mkdtemp(prefix="nngrade-worker-"))
@@ -144,9 +162,7 @@ class SandboxClient:
             [sys.executable, "-I", "-c", _BOOTSTRAP.format(parent=GRADER_PARENT), json.dumps(config)],
             pass_fds=(request_fd, response_fd), cwd=home, stdin=subprocess.DEVNULL,
             stdout=stdout, stderr=stderr, env=isolation.worker_environment(home), start_new_session=True)
-        reason = forkserver._failures.get(self.preload)
-        warning = isolation.WARNINGS["rlimits-only"] + (f" (no fork server: {reason})" if reason else "")
-        self.sandbox = {"level": "rlimits-only", "warning": warning, "start": "spawn"}
+        self.sandbox = spawn_sandbox(self.preload)
         return SpawnedWorker(process, home)
 
     def close(self) -> None:
@@ -158,7 +174,7 @@ class SandboxClient:
             pass
         try:
             self.process.wait(timeout=2)
-        except subprocess.TimeoutExpired:
+        except (subprocess.TimeoutExpired, forkserver.ForkServerError):
             pass
         self._kill()
 
@@ -185,19 +201,23 @@ class SandboxClient:
         """The probe's return value as plain data, or :class:`ProbeFailure`."""
         if self._import_failure is not None:
             # Importing the student's code hung or killed its worker: it would again, for every probe.
-            raise self._import_failure
+            # A new exception each time: re-raising one object grows its traceback with every check.
+            failure = self._import_failure
+            raise ProbeFailure(failure.kind, failure.message, failure.error)
         if self.process is None:
             try:
                 self._start()
             except ProbeFailure as failure:
                 self._import_failure = failure
                 raise
+        timeout = timeout or self.limits.probe_seconds
+        self.hangs.start_probe()
         service = self.standin_service
         self.last_used, self.last_served = [], set()
         try:
             reply = self._request({"op": "probe", "probe": probe, "kwargs": kwargs or {}, "seed": seed,
-                                   "standins": list(service.names) if service else []},
-                                  timeout or self.limits.probe_seconds, during=f"probe {probe}")
+                                   "timeout": timeout, "standins": list(service.names) if service else []},
+                                  timeout, during=f"probe {probe}")
         finally:
             if service:
                 service.end_probe()
@@ -233,6 +253,9 @@ class SandboxClient:
         self._deadline = deadline
         while True:
             message = self._receive_one(deadline)
+            if Hangs.is_report(message):
+                self.hangs.observe(message)   # where the probe is stuck; the reply may still come before the deadline
+                continue
             if not (isinstance(message, dict) and message.get("op") == "callback"):
                 return message
             self._answer_callback(message)
@@ -263,8 +286,8 @@ class SandboxClient:
             left = deadline - time.monotonic()
             ready = select.select([self._from_worker], [], [], max(left, 0))[0] if left > 0 else []
             if not ready:
-                raise ProbeFailure("timeout", f"your code did not finish within {self._timeout:g} s "
-                                              "(an infinite loop, or far too slow?)")
+                raise ProbeFailure("timeout", self.hangs.timed_out(
+                    f"your code did not finish within {self._timeout:g} s (an infinite loop, or far too slow?)"))
             chunk = os.read(self._from_worker, min(remaining, 1 << 20))
             if not chunk:
                 raise EOFError("worker closed its pipe")
@@ -277,8 +300,8 @@ class SandboxClient:
         if self.process is not None:
             try:
                 code = self.process.wait(timeout=2)
-            except subprocess.TimeoutExpired:
-                code = None
+            except (subprocess.TimeoutExpired, forkserver.ForkServerError):
+                code = None   # still running, or the fork server that could say is gone
         if code is not None and code < 0:
             sig = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else str(-code)
             what = {

@@ -44,9 +44,10 @@ from pathlib import Path
 LEVELS = ("userns", "bwrap+uid", "uid", "rlimits-only")      # what NNGRADE_SANDBOX may ask for
 #: What a worker reports it got: "uid" becomes "uid+ns" where the namespaces could be made too.
 REPORTED_LEVELS = ("userns", "bwrap+uid", "uid+ns", "uid", "rlimits-only")
-#: The levels final grading accepts: the worker sees nothing of the course and cannot reach the network.
-STRONG_LEVELS = ("userns", "bwrap+uid")
 _ENV_LEVEL = "NNGRADE_SANDBOX"
+#: Levels final grading accepts without --allow-weak-sandbox: the worker sees no course folder, no other home,
+#: no network, and a process limit binds it.
+STRONG_LEVELS = ("userns", "bwrap+uid")
 
 #: Worker uids: far above any real account; one block of UID_SLOTS per harness process id.
 UID_BASE = 1_000_000_000

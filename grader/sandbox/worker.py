@@ -23,6 +23,7 @@ from pathlib import Path, PurePosixPath
 from grader.sandbox import standins as standin_parts
 from grader.sandbox import wire
 from grader.sandbox.modules import CONTROL_CHARACTERS, ModuleLoadError, ModuleSet
+from grader.sandbox.watchdog import Watchdog
 
 MAX_MESSAGE_CHARS = 4000
 
@@ -141,6 +142,7 @@ class Worker:
         self.api: StudentAPI | None = None
         self.probes: dict[str, types.FunctionType] = {}
         self.standins: standin_parts.StandIns | None = None
+        self.watchdog: Watchdog | None = None
 
     def handle_init(self, message: dict) -> dict:
         if message.get("kind") == "notebook":  # a notebook's cells instead of module files
@@ -164,6 +166,10 @@ class Worker:
         self.api = StudentAPI(self.modules, homes)
         self.standins.resolve = lambda name: getattr(self.api, name)
         errors = self.modules.load_all()
+        self.watchdog = Watchdog(self.response_fd, {
+            str(path): (stem, self.modules.display_names.get(stem, path.name))
+            for stem, path in self.modules.files.items() if stem == self.modules._canonical[stem]})
+        self.watchdog.poison(self.modules.modules, message.get("poisoned", []))
         return {"ok": True, "import_errors": errors}
 
     def handle_probe(self, message: dict) -> dict:
@@ -176,9 +182,13 @@ class Worker:
         np.random.seed(int(message.get("seed", 0)))
         scope = standin_parts.ProbeScope(self.standins, self.api, message.get("standins")) if self.standins else None
         api = scope.probe_api if scope else self.api
+        if self.watchdog is not None:
+            self.watchdog.arm(message.get("timeout"))
         try:
             with scope or contextlib.nullcontext():
                 value = probe(api, **message.get("kwargs", {}))
+            if self.watchdog is not None:
+                self.watchdog.disarm()
             payload = wire.encode({"ok": True, "value": value, "used": getattr(api, "used", [])})
         except RecursionError as exc:
             return {"ok": False, "error": describe_exception(exc, self.modules), "used": getattr(api, "used", [])}
@@ -187,6 +197,8 @@ class Worker:
                 raise
             return {"ok": False, "error": describe_exception(exc, self.modules), "used": getattr(api, "used", [])}
         finally:
+            if self.watchdog is not None:
+                self.watchdog.disarm()   # before the reply: no report may follow it
             sys.stdout.flush()
             sys.stderr.flush()
         return payload

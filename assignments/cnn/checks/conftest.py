@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import torch
 
-from grader.checks import ProbeFailure, fail
+from grader.checks import ProbeFailure, fail, fresh_seed
 from grader.checks.datasets import DatasetError, load_images
 from grader.engine.pytest_plugin import *  # noqa: F401,F403
 
@@ -40,11 +40,11 @@ def accuracy_check(student, thresholds, assignment, artifacts, checks_so_far):
     def run(dataset: str) -> None:
         recipe = thresholds[dataset]
         try:
-            data = load_images(dataset, seed=0, test_fraction=recipe["test_fraction"], paths=assignment.config.get("data"),
+            data = load_images(dataset, seed=fresh_seed(0), test_fraction=recipe["test_fraction"], paths=assignment.config.get("data"),
                         base=assignment.root)
         except DatasetError as exc:
             raise RuntimeError(f"the grader cannot load the {dataset} data: {exc}") from None
-        x_train, y_train, x_val, y_val = data.validation_split(recipe["validation_fraction"], seed=0)
+        x_train, y_train, x_val, y_val = data.validation_split(recipe["validation_fraction"], seed=fresh_seed(0))
         channels, height, _ = data.image_shape
         model = {"in_channels": channels, "image_size": height, "n_classes": data.n_classes, **recipe["model"]}
         budgets = {"cpu": dict(recipe["cpu"]), "gpu": dict(recipe["gpu"])}
@@ -53,7 +53,7 @@ def accuracy_check(student, thresholds, assignment, artifacts, checks_so_far):
             "train_images": x_train, "train_labels": y_train, "val_images": x_val, "val_labels": y_val,
             "test_images": data.x_test, "max_value": data.max_value, "model": model,
             "batch_size": recipe["batch_size"], "learning_rate": recipe["learning_rate"],
-            "patience": recipe["patience"], "budgets": budgets, "seed": 0, "harness_pid": os.getpid()}
+            "patience": recipe["patience"], "budgets": budgets, "seed": fresh_seed(0), "harness_pid": os.getpid()}
         try:
             answer = student.run("train_and_predict", arguments, timeout=timeout)
         except ProbeFailure as failure:

@@ -22,6 +22,7 @@ import math
 
 import numpy as np
 
+from grader.checks.inputs import fresh_seed, rng_for  # noqa: F401 (rng_for: the check files' import)
 from grader.checks import CheckFailure, ProbeFailure, assert_close, assert_gradient, compare, fail, relative_error
 
 #: Relative error tolerated between analytic and central-difference gradients.
@@ -30,10 +31,6 @@ GRADIENT_TOLERANCE = 1e-4
 GRADIENT_TOLERANCE_FLOAT32 = 2e-2
 #: Dropout's kept fraction may stray this many binomial standard deviations from 1 - p.
 DROPOUT_SIGMAS = 5.0
-
-
-def rng_for(seed: int) -> np.random.Generator:
-    return np.random.default_rng(seed)
 
 
 def away_from_zero(rng: np.random.Generator, shape, low=-3.0, high=3.0, gap=0.05) -> np.ndarray:
@@ -772,7 +769,7 @@ def _selftest_calls() -> dict:
              verify_network_backward),
             ("get_mini_batches", "mini_batches", dict(n=10, batch_size=4, shuffle=True, with_y=True, calls=2),
              lambda g, w, a: (verify_batches_cover(g, w, a), verify_batch_sizes(g, w, a), verify_batches_shuffled(g, w, a))),
-            ("fit", "fit_mechanics", dict(n=12, epochs=3, batch_size=5, learning_rate=0.1, seed_data=109),
+            ("fit", "fit_mechanics", dict(n=12, epochs=3, batch_size=5, learning_rate=0.1, seed_data=fresh_seed(109)),
              lambda g, w, a: (verify_fit_steps(g, w, a), verify_fit_epochs(g, w, a), verify_fit_history(g, w, a))),
             ("predict", "network_predict", dict(X=network_X), verify_network_predict)],
     }

@@ -4,7 +4,7 @@ import pytest
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
-from grader.checks import CheckFailure, ProbeFailure, assert_gradient, relative_error
+from grader.checks import CheckFailure, ProbeFailure, assert_gradient, fresh_seed, relative_error
 from grader.engine.pytest_plugin import *  # noqa: F401,F403
 
 
@@ -17,7 +17,7 @@ def digits():
         if classes is not None:
             keep = np.isin(labels, classes)
             X, labels = X[keep], (labels[keep] == classes[1]).astype(float)
-        return train_test_split(X, labels, test_size=test_size, random_state=seed, stratify=labels)
+        return train_test_split(X, labels, test_size=test_size, random_state=fresh_seed(seed), stratify=labels)
     return load
 
 

@@ -2,9 +2,9 @@
 import numpy as np
 import pytest
 
-from grader.checks import assert_close, fail
+from grader.checks import assert_close, fail, rng_for
 
-RNG = np.random.default_rng(11)
+RNG = rng_for(11)
 K, D = 7, 5
 X = RNG.normal(size=(K, D))
 W = RNG.normal(size=D)

@@ -2,9 +2,9 @@
 import numpy as np
 import pytest
 
-from grader.checks import assert_close, fail
+from grader.checks import assert_close, fail, rng_for
 
-RNG = np.random.default_rng(13)
+RNG = rng_for(13)
 K, D, H = 6, 4, 3
 X = RNG.normal(size=(K, D))
 PARAMS = {"W1": RNG.normal(size=(H, D)), "b1": RNG.normal(size=H), "w2": RNG.normal(size=H), "b2": np.array([-0.3])}

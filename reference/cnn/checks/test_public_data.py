@@ -2,9 +2,9 @@
 import numpy as np
 import pytest
 
-from grader.checks import assert_close, fail
+from grader.checks import assert_close, fail, fresh_seed, rng_for
 
-RNG = np.random.default_rng(5)
+RNG = rng_for(5)
 GREY = {"images": RNG.integers(0, 256, size=(4, 6, 6)).astype(np.uint8), "max_value": 255.0}
 COLOUR = {"images": RNG.integers(0, 17, size=(3, 3, 4, 4)).astype(np.int64), "max_value": 16.0}
 
@@ -25,7 +25,7 @@ def test_prepare_images(student, reference):
         assert_close(got["values"], want["values"], f"values for {what}", rtol=1e-6, atol=1e-7)
 
 
-LOADERS = {"n_train": 50, "n_val": 20, "image_shape": [1, 2, 2], "batch_size": 16, "seed": 3}
+LOADERS = {"n_train": 50, "n_val": 20, "image_shape": [1, 2, 2], "batch_size": 16, "seed": fresh_seed(3)}
 
 
 @pytest.mark.check("make_loaders: batches of images and int64 class labels", points=2)

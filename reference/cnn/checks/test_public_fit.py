@@ -1,7 +1,7 @@
 """fit (early stopping) with scripted stand-ins for train_epoch and evaluate; checkpoints."""
 import pytest
 
-from grader.checks import assert_close, fail
+from grader.checks import assert_close, fail, fresh_seed
 
 # Validation losses per epoch: the best is epoch 4; with patience 3, epochs 5-7 do not improve: stop after 7.
 STOPS = {"val_losses": [0.9, 0.7, 0.8, 0.6, 0.65, 0.62, 0.7, 0.5, 0.4, 0.3], "epochs": 10, "patience": 3,
@@ -80,7 +80,7 @@ def test_fit_device_and_arguments(student):
             fail("fit must evaluate on the validation loader")
 
 
-CHECKPOINT = {"epoch": 7, "seed": 2}
+CHECKPOINT = {"epoch": 7, "seed": fresh_seed(2)}
 
 
 @pytest.mark.check("save_checkpoint: epoch and state dicts, loadable with weights_only=True", points=2)

@@ -2,9 +2,9 @@
 import numpy as np
 import pytest
 
-from grader.checks import assert_close, compare, fail
+from grader.checks import assert_close, compare, fail, fresh_seed, rng_for
 
-RNG = np.random.default_rng(21)
+RNG = rng_for(21)
 #: The device the probes pass to the student's functions (see probes.py).
 DEVICE = "cpu:0"
 
@@ -56,7 +56,7 @@ def test_penalty(student):
 # train_epoch, observed
 # ---------------------------------------------------------------------------
 
-OBSERVED = {"n": 24, "batch_size": 8, "seed": 4}
+OBSERVED = {"n": 24, "batch_size": 8, "seed": fresh_seed(4)}
 
 
 def _observe(student):
@@ -201,8 +201,8 @@ def test_train_epoch_penalties(student, reference):
 # evaluate and predict
 # ---------------------------------------------------------------------------
 
-EVALUATE_MODE = {"n": 24, "batch_size": 8, "seed": 6, "dropout": 0.5}
-EVALUATE_VALUES = {"n": 24, "batch_size": 8, "seed": 7, "dropout": 0.0}
+EVALUATE_MODE = {"n": 24, "batch_size": 8, "seed": fresh_seed(6), "dropout": 0.5}
+EVALUATE_VALUES = {"n": 24, "batch_size": 8, "seed": fresh_seed(7), "dropout": 0.0}
 
 
 @pytest.mark.check("evaluate: eval mode, without gradients", points=2)
@@ -235,7 +235,7 @@ def test_evaluate_values(student, reference):
     assert_close(got[1]["value"], want[1]["value"], "accuracy (a fraction between 0 and 1)", rtol=1e-6, atol=1e-9)
 
 
-PREDICT = {"n": 10, "batch_size": 4, "seed": 8, "dropout": 0.5}
+PREDICT = {"n": 10, "batch_size": 4, "seed": fresh_seed(8), "dropout": 0.5}
 
 
 @pytest.mark.check("predict: class indices as a numpy array, in eval mode without gradients", points=2)

@@ -4,7 +4,7 @@ import pytest
 from numpy_nn_support import (adam, likely_causes, moons_data, network_gradient_case, rng_for,
                               run_training_check, selftest, verify_batch_sizes, verify_batches_cover,
                               verify_fit_epochs, verify_fit_steps, verify_network_gradient, verify_network_predict)
-from grader.checks import CheckFailure, fail
+from grader.checks import CheckFailure, fail, fresh_seed
 
 pytestmark = pytest.mark.hidden
 
@@ -25,7 +25,7 @@ def test_hidden_other_batches(student, reference):
 
 @pytest.mark.check("NeuralNetwork.fit: mini-batch steps and epochs with other sizes", points=2)
 def test_hidden_fit_mechanics(student, reference):
-    args = dict(n=31, epochs=3, batch_size=4, learning_rate=0.05, seed_data=1051)
+    args = dict(n=31, epochs=3, batch_size=4, learning_rate=0.05, seed_data=fresh_seed(1051))
     answer = student.run("fit_mechanics", args)
     verify_fit_steps(answer, None, args)
     verify_fit_epochs(answer, None, args)

@@ -4,6 +4,7 @@ import pytest
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
+from grader.checks import fresh_seed
 from grader.engine.pytest_plugin import *  # noqa: F401,F403
 
 
@@ -13,6 +14,6 @@ def digits():
     def load(seed=0, test_size=0.25):
         data = load_digits()
         X = (data.data / 16).astype(np.float32)
-        return train_test_split(X, data.target.astype(np.int64), test_size=test_size, random_state=seed,
+        return train_test_split(X, data.target.astype(np.int64), test_size=test_size, random_state=fresh_seed(seed),
                                 stratify=data.target)
     return load

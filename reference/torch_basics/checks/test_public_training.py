@@ -4,7 +4,7 @@ import math
 import numpy as np
 import pytest
 
-from grader.checks import assert_close, fail
+from grader.checks import assert_close, fail, fresh_seed, rng_for
 
 EPOCHS, BATCH = 4, 32
 
@@ -12,7 +12,7 @@ EPOCHS, BATCH = 4, 32
 def _train_model(student, digits):
     X_train, X_test, y_train, y_test = digits()
     got = student.run("train_model", {"X_train": X_train, "y_train": y_train, "X_test": X_test, "epochs": EPOCHS,
-                                      "lr": 0.1, "batch_size": BATCH, "seed": 0}, timeout=60)
+                                      "lr": 0.1, "batch_size": BATCH, "seed": fresh_seed(0)}, timeout=60)
     return got, X_train, y_test
 
 
@@ -63,7 +63,7 @@ def test_train_model_accuracy(student, digits, thresholds, artifacts):
 def _train_adam(student, digits, gamma=0.8):
     X_train, X_test, y_train, y_test = digits()
     got = student.run("train_adam", {"X_train": X_train, "y_train": y_train, "X_test": X_test, "epochs": EPOCHS,
-                                     "lr": 0.01, "gamma": gamma, "batch_size": BATCH, "seed": 0}, timeout=60)
+                                     "lr": 0.01, "gamma": gamma, "batch_size": BATCH, "seed": fresh_seed(0)}, timeout=60)
     return got, y_test
 
 
@@ -107,7 +107,7 @@ def test_make_mlp_structure(student, reference):
 
 @pytest.mark.check("make_mlp: output on given weights", points=2)
 def test_make_mlp_forward(student, reference):
-    rng = np.random.default_rng(32)
+    rng = rng_for(32)
     sizes = [6, 5, 4, 3]
     args = {"n_in": 6, "hidden": [5, 4], "n_out": 3, "x": rng.normal(size=(7, 6)).astype(np.float32),
             "weights": [rng.normal(size=(o, i)).astype(np.float32) for i, o in zip(sizes, sizes[1:])],
@@ -119,7 +119,7 @@ def test_make_mlp_forward(student, reference):
 def test_make_mlp_trained(student, digits, thresholds):
     X_train, X_test, y_train, y_test = digits()
     predictions = student.run("mlp_trained", {"X_train": X_train, "y_train": y_train, "X_test": X_test,
-                                              "hidden": [64, 32], "epochs": 10, "seed": 0})
+                                              "hidden": [64, 32], "epochs": 10, "seed": fresh_seed(0)})
     accuracy = float(np.mean(predictions == y_test))
     if not accuracy >= thresholds["mlp_accuracy"]:
         fail(f"make_mlp(64, [64, 32], 10) trained with Adam for 10 epochs reaches {accuracy:.3f} test accuracy; "
