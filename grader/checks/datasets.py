@@ -28,6 +28,9 @@ An ``.npz`` holds ``x_train``, ``y_train``, ``x_test``, ``y_test`` (images
 ``max_value`` (the largest possible pixel value; 255 for integer images,
 1.0 for float images by default). Its train/test split is used as given.
 Larger data sets train for longer: raise the assignment's time budget with them.
+
+:func:`disguise_features` hides flat feature rows (the digits handed to a
+notebook, which may itself load scikit-learn's copy) at final grading.
 """
 from __future__ import annotations
 
@@ -40,6 +43,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from grader.checks.inputs import grading_seed
 
 DATA_DIR_VARIABLE = "NNGRADE_DATA_DIR"
 BUNDLED = ("mnist", "digits")
@@ -221,3 +226,31 @@ def _sklearn_digits() -> tuple[np.ndarray, np.ndarray]:
     images.setflags(write=False)
     labels.setflags(write=False)
     return images, labels
+
+
+#: The noise :func:`disguise_features` adds, in units of the features' range (the digits have 17 levels, 1/16 apart).
+DISGUISE_NOISE = 0.02
+
+
+def disguise_features(x_train: np.ndarray, x_test: np.ndarray, spread: float = 1.0):
+    """``(x_train, x_test)`` as a final grading hands them to a worker that can read the original data set.
+
+    At grading seed 0 (the self-check, and expected.json) both come back
+    unchanged. Otherwise the columns of both go through one secret permutation
+    drawn from the grading seed, and every value gets Gaussian noise of
+    ``DISGUISE_NOISE * spread`` (``spread``: the range of the features), so
+    no row equals, or lies nearest to, its original: a lookup of the test rows
+    in the installed copy of the data set (scikit-learn's digits) finds no
+    labels. Any model that ignores pixel adjacency learns from the permuted
+    columns exactly as well; do not use this for images a CNN reads.
+    """
+    seed = grading_seed()
+    if seed == 0:
+        return x_train, x_test
+    rng = np.random.default_rng([seed, 0xD15C])
+    order = rng.permutation(x_train.shape[1])
+
+    def hide(x):
+        return (x[:, order] + rng.normal(0.0, DISGUISE_NOISE * spread, x.shape)).astype(x.dtype)
+
+    return hide(x_train), hide(x_test)
