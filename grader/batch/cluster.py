@@ -157,7 +157,7 @@ class DaskExecutor:
                 outstanding.remove(future)
                 if future.status == "finished":
                     outcome = future.result()
-                    early.succeeded = True
+                    yield from early.on_success()
                 else:
                     exc = future.exception()
                     kind = type(exc).__name__
@@ -166,13 +166,15 @@ class DaskExecutor:
                               f"the cluster could not grade this submission ({kind}: {exc})")
                     outcome = HarnessFailure("cluster", reason)
                 future.release()
-                if isinstance(outcome, HarnessFailure) and early.requeue(task, outcome):
+                decision = early.on_failure(task, outcome) if isinstance(outcome, HarnessFailure) else "result"
+                if decision == "retry":
                     pending = itertools.chain(pending, [task])
-                else:
+                elif decision == "result":
                     yield task, outcome
                 for task in _take(pending, 1):
                     outstanding.append(submit(task))
                     completed.add(outstanding[-1])
+            yield from early.release()
         finally:
             if outstanding:  # interrupted: queued tasks are dropped (running ones finish, atomically)
                 self.client.cancel(outstanding)

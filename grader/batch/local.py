@@ -145,13 +145,16 @@ class LocalExecutor:
                         harness.terminate()
                         harness.kill(grace=TERMINATE_GRACE_SECONDS)
                         started -= 1
-                        if outcome.kind == "died" and early.requeue(task, outcome):
+                        decision = early.on_failure(task, outcome) if outcome.kind == "died" else "result"
+                        if decision == "retry":
                             pending.append(task)
+                        if decision != "result":
                             continue
                     else:
-                        early.succeeded = True
+                        yield from early.on_success()
                         idle.append(harness)
                     yield task, outcome
+            yield from early.release()
         finally:
             for harness in busy:
                 harness.terminate()

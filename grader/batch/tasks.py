@@ -62,21 +62,37 @@ class StartupFailure(Exception):
 class EarlyFailures:
     """Until one task succeeds, a failed task goes back to the end of the queue (once) instead of becoming a
     result. ``limit`` such failures with no success mean the grading itself cannot run (a missing module, a
-    broken assignment): that must stop the batch, not fill the gradebook with failures."""
+    broken assignment): that must stop the batch, not fill the gradebook with failures. A second failure of a
+    task before any success is held back, and becomes a result only once some task succeeds."""
 
     def __init__(self, limit: int):
         self.limit, self.count, self.succeeded = max(1, limit), 0, False
         self.retried: set[str] = set()
+        self.held: list[tuple[GradeTask, HarnessFailure]] = []
 
-    def requeue(self, task: GradeTask, failure: HarnessFailure) -> bool:
-        if self.succeeded or task.student in self.retried:
-            return False
+    def on_failure(self, task: GradeTask, failure: HarnessFailure) -> str:
+        """``"result"``: record it; ``"retry"``: queue the task again; ``"hold"``: wait for a success."""
+        if self.succeeded:
+            return "result"
+        if task.student in self.retried:
+            self.held.append((task, failure))
+            return "hold"
         self.retried.add(task.student)
         self.count += 1
         if self.count >= self.limit:
             raise StartupFailure(f"grading failed {self.count} times before any submission was graded; the last "
                                  f"time: {failure.reason}. Try one submission with 'nngrade grade' to see why")
-        return True
+        return "retry"
+
+    def on_success(self) -> list[tuple[GradeTask, HarnessFailure]]:
+        """Grading works: the failures held back are results now."""
+        self.succeeded = True
+        return self.release()
+
+    def release(self) -> list[tuple[GradeTask, HarnessFailure]]:
+        """The failures held back (also at the end of a batch that never raised StartupFailure)."""
+        held, self.held = self.held, []
+        return held
 
 
 def resolve(dotted: str) -> Callable:
