@@ -48,7 +48,7 @@ def test_reference_full_marks_and_skeleton_near_zero(name, tmp_path):
 def test_accepted_variant_full_marks(name, variant_id):
     assignment = assignments.find_assignment(name)
     variant = next(v for v in load_variants(assignment) if v.id == variant_id)
-    outcome = _grade_variant((str(assignment.root), variant))
+    outcome = _grade_variant((str(assignment.root), variant, 0))   # seed 0: the recorded check inputs
     assert outcome.failed_checks == [] and outcome.named_mistakes == [], variant.title
     assert outcome.score == outcome.max_score > 0
 
@@ -87,7 +87,7 @@ def test_a_variant_the_checks_charge_fails_validate(tmp_path):
                                         'find = "weights_error = self.input.T @ output_error"\n'
                                         'replace = "weights_error = (output_error.T @ self.input).T * 2"\n')
     (variant,) = load_variants(assignment)
-    outcome = _grade_variant((str(assignment.root), variant))
+    outcome = _grade_variant((str(assignment.root), variant, 0))   # seed 0: the recorded check inputs
     assert not outcome.full_marks and outcome.score < outcome.max_score
     assert any(f.startswith("DenseLayer.backward_propagation: weight gradient") for f in outcome.failed_checks)
     report = ValidationReport("numpy_nn", outcome.max_score, outcome.max_score, 0.0, [], [], [], [outcome])
