@@ -10,8 +10,8 @@ from rich.console import Console
 from grader.authoring.release import release
 from grader.authoring.validate import SKELETON_MAX_FRACTION, ValidationReport, _grade_variant
 from grader.authoring.variants import VARIANTS_FILE, load_variants
-from grader.core import assignment as assignments
 from grader.cli import _validation_table
+from grader.core import assignment as assignments
 from grader.core.assignment import Assignment, AssignmentError
 from grader.engine.grade import grade
 

@@ -27,7 +27,6 @@ from grader.sandbox.keys import probe_key, probe_name
 from grader.sandbox.modules import ModuleSet
 from grader.sandbox.worker import StudentAPI, describe_exception
 
-
 #: Bytes of encoded answers a trusted runner keeps (the hidden checks' answers, asked every grading, stay).
 CACHE_BYTES = 64 * 1024 * 1024
 

@@ -11,11 +11,11 @@ from grader.checks.mistakes import Catalogue
 from grader.core.assignment import Assignment
 from grader.core.types import ProbeFailure, Staged, StagedCode
 from grader.engine.cascade import attach_standins, charge_once
-from grader.sandbox.isolation import is_strong
 from grader.engine.kinds import catalogue_for, kind_of
 from grader.engine.results import build_results
 from grader.engine.sandbox_policy import require_strong
 from grader.engine.session import GradingSession, reference_for, run_checks
+from grader.sandbox.isolation import is_strong
 
 
 class UnavailableStudent:
