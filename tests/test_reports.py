@@ -311,7 +311,8 @@ def test_summary_escapes_hostile_student_ids_and_names(batch_dir):
     write_class_outputs(batch_dir)
     html = (batch_dir / "summary.html").read_text(encoding="utf-8")
     assert "<script>" not in html and "<img src=x" not in html and "\x1b" not in html
-    assert "{{ 7*7 }}" in _soup(html).get_text() and "49" not in _soup(html).get_text()
+    text = _soup(html).get_text().replace(str(batch_dir), "")   # pytest's folder (pytest-149/…) may hold a 49
+    assert "{{ 7*7 }}" in text and "49" not in text
 
 
 def test_an_empty_batch_gives_a_header_only_gradebook_and_an_empty_summary(tmp_path):
