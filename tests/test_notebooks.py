@@ -174,7 +174,7 @@ def test_skeleton_scores_almost_nothing(backprop, tmp_path):
 
 
 def test_buggy_sample_mistakes_are_named_with_their_cells(backprop):
-    results = grade(backprop, SAMPLES / "backprop" / "buggy.ipynb")
+    results = grade(backprop, SAMPLES / "backprop" / "buggy.ipynb", seed=0)   # near its threshold
     named = {m["id"] for m in results["extra_data"]["misconceptions"]}
     assert {"tanh-derivative-squared", "softmax-no-max-shift"} <= named
     stable = next(t for t in results["tests"] if t["name"].startswith("softmax: numerically stable"))
