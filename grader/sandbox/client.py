@@ -311,6 +311,9 @@ class SandboxClient:
             }.get(sig, f"was killed by {sig}")
             kind = "memory" if sig == "SIGKILL" else "crash"
             return ProbeFailure(kind, f"the process running your code {what} during {during}")
+        if code == wire.EXIT_EXHAUSTED:
+            return ProbeFailure("memory", f"the process running your code ran out of memory or stack during {during} "
+                                          "(a recursion too deep, or arrays too large?)")
         if code is not None:
             return ProbeFailure("crash", f"the process running your code exited with status {code} during {during} "
                                          "(did your code call exit()?)")

@@ -212,6 +212,9 @@ def decode(data: bytes):
     return _decode(obj, 0)
 
 
+#: A worker's exit status when its own code ran out of memory or stack after the student's code exhausted them.
+EXIT_EXHAUSTED = 75
+
 def send(fd: int, value) -> None:
     payload = encode(value)
     _write_all(fd, _HEADER.pack(len(payload)) + payload)

@@ -244,14 +244,17 @@ def _send_raw(fd: int, payload: bytes) -> None:
 def serve_forever(request_fd: int, response_fd: int) -> None:
     """Answer requests until the harness says exit or closes the pipe, then end the process."""
     sys.dont_write_bytecode = True
+    code = 0
     try:
         Worker(request_fd, response_fd).serve()
+    except (MemoryError, RecursionError):  # the student's code left too little to even describe its failure
+        code = wire.EXIT_EXHAUSTED
     finally:
         try:
             sys.stdout.flush()
             sys.stderr.flush()
         finally:
-            os._exit(0)
+            os._exit(code)
 
 
 def main(argv: list[str]) -> None:
