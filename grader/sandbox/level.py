@@ -25,14 +25,11 @@ def spawn_sandbox(preload: tuple[str, ...]) -> dict:
     return {"level": "rlimits-only", "warning": warning, "start": "spawn"}
 
 
-def _satisfies(requested: str, level: str) -> bool:
-    return level == requested or (requested == "uid" and level in ("uid", "uid+ns"))
-
-
 def current_level(preload=DEFAULT_PRELOAD, hidden: list[Path] | None = None, packages=()) -> dict:
     """``{"level", "warning", "start", "strong"}`` for workers of ``preload`` hiding ``hidden``.
 
-    Raises :class:`LevelUnavailable` when ``NNGRADE_SANDBOX`` names a level that could not be had.
+    Raises :class:`LevelUnavailable` (from :func:`forkserver.server_for`) when ``NNGRADE_SANDBOX`` names a level
+    that could not be had.
     """
     preload = tuple(preload) or DEFAULT_PRELOAD
     server = forkserver.server_for(preload, reference_folders() if hidden is None else list(hidden), tuple(packages))
@@ -40,11 +37,5 @@ def current_level(preload=DEFAULT_PRELOAD, hidden: list[Path] | None = None, pac
         info = {"level": server.level, "warning": server.warning, "start": "fork"}
     else:
         info = spawn_sandbox(preload)
-    requested = isolation.requested_level()
-    if requested is not None and not _satisfies(requested, info["level"]):
-        raise LevelUnavailable(
-            f"NNGRADE_SANDBOX={requested} was asked for, but this machine gives {info['level']}"
-            + (f" ({info['warning']})" if info["warning"] else "")
-            + "; set up what that level needs (docs/sandbox.md), or unset NNGRADE_SANDBOX for the strongest level")
     info["strong"] = isolation.is_strong(info["level"])
     return info
