@@ -26,7 +26,8 @@ def _md_where(where: Where, targets: bool = True) -> list[str]:
 
 
 def _md_mistake(m: Misconception) -> list[str]:
-    lines = [f"### {m.rank}. {_md_escape(m.title)} (−{fmt_points(m.cost)} points)", ""] + _md_where(m.where)
+    unit = "point" if m.cost == 1 else "points"
+    lines = [f"### {m.rank}. {_md_escape(m.title)} (−{fmt_points(m.cost)} {unit})", ""] + _md_where(m.where)
     if m.evidence:
         lines += [f"*What was seen* (check {m.evidence.number}):", ""] + _md_block(m.evidence.message) + [""]
     else:
