@@ -116,12 +116,12 @@ def ranked_results() -> dict:
              SOFTMAX, "failed", False, cell),
             (2, "NeuralNetwork.get_mini_batches: a new order on every call", 2, False,
              "3 calls of get_mini_batches gave the same order", SHUFFLE, "failed", False, ""),
-            (3, "NeuralNetwork.fit: reshuffled each epoch", 2, False, "all 4 epochs visited the examples in the "
-             "same order", SHUFFLE, "failed", False, ""),
+            (3, "NeuralNetwork.fit: reshuffled each epoch", 2, False,
+             "all 4 epochs visited the examples in the same order", SHUFFLE, "failed", False, ""),
             (4, "NeuralNetwork.fit: other sizes", 2, False, f"all 3 epochs in the same order {SECRET_INPUT}",
              SHUFFLE, "failed", True, ""),
-            (5, "SGD.update: momentum", 3, False, "your code raised ZeroDivisionError (optimizer.py line 23, in "
-             "update)", None, "error", False, ""),
+            (5, "SGD.update: momentum", 3, False,
+             "your code raised ZeroDivisionError (optimizer.py line 23, in update)", None, "error", False, ""),
             (6, "DenseLayer.forward_propagation: output", 2, True, "", None, "", False, "")]
     rows += [(7 + i, f"{cls}.activation_function: values", 1, False, SYNTAX_ERROR, None, "import", i >= 4, "")
              for i, cls in enumerate(["Sigmoid", "ReLU", "Tanh", "Softmax", "SigmoidH", "ReLUH"])]

@@ -111,8 +111,9 @@ def test_hidden_check_says_its_mistake_and_target_in_report_and_results_alike():
     assert full_output(json.loads(json.dumps(results)), "1") == check["instructor_output"]
     student = _soup(render_html(results)).get_text()
     assert SECRET_INPUT not in student
-    for shown in (mistake.title, mistake.explanation, mistake.hint, "This hidden check concerns "
-                  "DenseLayer.backward_propagation.", "Its inputs and expected values are not shown."):
+    for shown in (mistake.title, mistake.explanation, mistake.hint,
+                  "This hidden check concerns DenseLayer.backward_propagation.",
+                  "Its inputs and expected values are not shown."):
         assert shown in student
     assert "Seen in hidden checks only" in student
     assert SECRET_INPUT in render_html(results, student_view=False)

@@ -11,7 +11,12 @@ from grader import __version__
 from grader.checks.mistakes import Catalogue
 from grader.core.assignment import Assignment
 from grader.core.schema import (
-    HIDDEN_OUTPUTS, HIDDEN_SAFE_KINDS, MAX_OUTPUT_CHARS, STUDENT_SAFE, hidden_check_lines, misconception_lines,
+    HIDDEN_OUTPUTS,
+    HIDDEN_SAFE_KINDS,
+    MAX_OUTPUT_CHARS,
+    STUDENT_SAFE,
+    hidden_check_lines,
+    misconception_lines,
     shorten,
 )
 from grader.core.types import CheckResult, Staged

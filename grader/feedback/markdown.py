@@ -61,8 +61,9 @@ def _md_group(group: FailureGroup, explained: bool) -> list[str]:
     if values:
         lines += [" · ".join(f"{_md_escape(k)}: {_md_escape(v)}" for k, v in values), ""]
     if group.others:
-        lines += [f"Also failed for the same reason: checks {', '.join(c.number for c in group.others)} "
-                  f"({fmt_points(group.points_lost)} of {fmt_points(group.max_score)} points lost in all).", ""]
+        numbers = ", ".join(c.number for c in group.others)
+        lost = f"{fmt_points(group.points_lost)} of {fmt_points(group.max_score)} points lost in all"
+        lines += [f"Also failed for the same reason: checks {numbers} ({lost}).", ""]
     return lines
 
 

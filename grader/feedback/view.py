@@ -26,7 +26,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.core.schema import (
-    HIDDEN_OUTPUTS, KIND_LABELS, STUDENT_SAFE, checks_of, full_output, misconception_lines, shorten, weak_sandbox_note,
+    HIDDEN_OUTPUTS,
+    KIND_LABELS,
+    STUDENT_SAFE,
+    checks_of,
+    full_output,
+    misconception_lines,
+    shorten,
+    weak_sandbox_note,
 )
 from grader.core.types import check_class
 from grader.feedback.findings import Arrangement, CheckView, FailureGroup, Misconception, arrange
