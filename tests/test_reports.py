@@ -142,7 +142,7 @@ def test_markdown_has_the_same_sections():
     assert f"*Why it is wrong:* {TRANSPOSED['explanation']}\n\n*Hint:* {TRANSPOSED['hint']}" in markdown
     assert "Likely mistake" not in markdown and markdown.count(TRANSPOSED["explanation"]) == 1
     assert "#### 6. SGD.update: momentum: timed out, 0 / 2" in markdown
-    assert f"Same mistake as above: **{TRANSPOSED['title']}**." in markdown
+    assert f"Same mistake as above: **{TRANSPOSED['title']}** (this check's message is shown there)." in markdown
     assert f"accuracy: {accuracy:.4g} · threshold: 0.9\n" in markdown
     assert "#### 8. NeuralNetwork.predict: held-out batch (hidden): failed, 0 / 2\n\n```\nThis hidden check " \
         "concerns NeuralNetwork.predict." in markdown

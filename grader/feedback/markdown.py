@@ -54,7 +54,9 @@ def _md_group(group: FailureGroup, explained: bool) -> list[str]:
     elif check.details_hidden and not check.message:
         lines += ["*Hidden check: its details are not shown.*", ""]
     if explained:
-        lines += [f"Same mistake as above: **{_md_escape(m.title)}**." for m in check.misconceptions] + [""]
+        shown_there = " (this check's message is shown there)" if evidence and evidence.message == check.message else ""
+        lines += [f"Same mistake as above: **{_md_escape(m.title)}**{shown_there if i == 0 else ''}."
+                  for i, m in enumerate(check.misconceptions)] + [""]
     else:
         lines += _md_where(group.where, targets=not group.others)
     values = artifact_scalars(check.artifacts)
