@@ -41,7 +41,7 @@ import grader
 from grader.core import assignment as assignments
 from grader.core.assignment import Assignment
 from grader.core.paths import PACKAGE_PARENT, course_root
-from grader.core.schema import write_json_atomic
+from grader.core.schema import full_output, write_json_atomic
 from grader.engine.grade import grade
 from grader.engine.sandbox_policy import ALLOW_FLAG, WeakSandboxRefused, describe, sandbox_of
 
@@ -265,7 +265,7 @@ def selftest(allow_weak_sandbox, assignment):
     click.echo(f"reference solution: {results['score']:g} / {max_score:g}")
     for test in results["tests"]:
         if test["status"] != "passed":
-            click.echo(f"  failed: {test['name']}: {test['output']}")
+            click.echo(f"  failed: {test['name']}: {full_output(results, test['number'])}")
     sys.exit(0 if results["score"] == max_score else 1)
 
 
