@@ -7,13 +7,14 @@ import re
 from typing import TYPE_CHECKING
 
 from grader.core.assignment import Assignment, NotebookSettings
-from grader.core.schema import ATTACHMENTS
+from grader.core.schema import ATTACHMENTS, misconception_lines
 from grader.sandbox.notebook_worker import cell_problem
 
 if TYPE_CHECKING:
     import nbformat
 
 HTML_FILE = "notebook.html"
+MISTAKE_PREFIX = misconception_lines("", "", "")[0].split(":")[0] + ":"
 HTML_IMAGES_MAX_BYTES = 20 * 1024 * 1024
 _TEMPLATE = r"""{%- extends 'lab/index.html.j2' -%}
 {%- block html_head_js -%}
@@ -96,6 +97,14 @@ def _function_of(test: dict) -> str:
     return test["tags"][0] if test.get("tags") else test["name"].split(":")[0].split(".")[0]
 
 
+def _add_to_message(test: dict, line: str) -> None:
+    """``line`` joins the check's own message, before its 'Likely mistake' lines (which the reports show apart,
+    and only recognise at the end of the output)."""
+    lines = test["output"].splitlines()
+    at = next((i for i, text in enumerate(lines) if text.startswith(MISTAKE_PREFIX)), len(lines))
+    test["output"] = "\n".join(lines[:at] + [line] + lines[at:]).strip()
+
+
 def _locate_failed_checks(results: dict, record: dict, depends: dict, info: dict,
                           problems: dict[int, list[str]]) -> None:
     """Each failed check says where its function is defined, and which failing function it depends on."""
@@ -110,8 +119,8 @@ def _locate_failed_checks(results: dict, record: dict, depends: dict, info: dict
         for dependency in depends.get(function, []):
             if failed_by_function.get(dependency):
                 numbers = ", ".join(failed_by_function[dependency])
-                test["output"] = (f"{test['output']}\n{function} uses your {dependency}, which fails its own "
-                                  f"check(s) {numbers}: fix that first, this check may then pass too").strip()
+                _add_to_message(test, f"{function} uses your {dependency}, which fails its own check(s) {numbers}: "
+                                      "fix that first, this check may then pass too")
         cell, all_cells = _cell_of(function, record)
         if cell is None:
             continue
@@ -120,7 +129,7 @@ def _locate_failed_checks(results: dict, record: dict, depends: dict, info: dict
         if len(all_cells) > 1:
             where += (f"; it is defined {len(all_cells)} times (cells {', '.join(map(str, all_cells))}) and the last "
                       "one is graded")
-        test["output"] = f"{test['output']}\n{where}".strip()
+        _add_to_message(test, where)
         problems.setdefault(cell, []).append(f"Check {test['number']} failed: {test['name']}")
 
 
