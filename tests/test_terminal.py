@@ -10,8 +10,10 @@ from grader.core.assignment import find_assignment
 from grader.engine.declared import HIDDEN_SUMMARY_FILE, declared_checks, hidden_checks_summary
 from grader.feedback.terminal import HiddenChecks, print_check, results_for_tools
 
+TWO_HIDDEN = HiddenChecks(2, 6)
 
-def _printed(results, width=70, verbose=False, hidden=HiddenChecks(2, 6)):
+
+def _printed(results, width=70, verbose=False, hidden=TWO_HIDDEN):
     out = io.StringIO()
     print_check(results, Console(file=out, width=width, color_system=None), hidden, verbose=verbose)
     return out.getvalue()

@@ -15,7 +15,7 @@ from html.parser import HTMLParser
 
 #: code (fenced or inline) is left alone; then display math, then inline math (not ``\$``, not across lines)
 _SPANS = re.compile(r"(?P<code>```.*?```|`[^`\n]*`)|(?<!\\)\$\$(?P<display>.+?)(?<!\\)\$\$"
-                    r"|(?<![\\$])\$(?P<inline>[^$\n]+?)(?<!\\)\$", re.S)
+                    r"|(?<![\\$])\$(?P<inline>[^$\n]+?)(?<!\\)\$", re.DOTALL)
 MAX_FORMULA_CHARS = 2000
 
 _MATHML_ELEMENTS = {"math", "mrow", "mi", "mn", "mo", "ms", "mtext", "mspace", "msub", "msup", "msubsup", "mfrac",
