@@ -1,6 +1,7 @@
 """The self-check's terminal and JSON rendering (grader.feedback.terminal), from stored results: no grading."""
 import io
 import json
+import re
 
 from report_samples import SECRET_INPUT, sample_results
 from rich.console import Console
@@ -60,3 +61,12 @@ def test_release_records_the_hidden_checks_count_and_points_only(tmp_path):
     assert json.loads(summary) == {"checks": len(hidden), "points": sum(c.points for c in hidden)}
     assert hidden_checks_summary(type(reference).from_dir(bundle, "backprop")) == (len(hidden),
                                                                                    sum(c.points for c in hidden))
+
+
+def test_a_run_of_checks_with_one_message_prints_it_once():
+    results = sample_results(seed=1)
+    for test in results["tests"][:3]:
+        test.update(status="failed", score=0.0, output="activations.py has a syntax error at line 38")
+    text = _printed(results, width=120)
+    assert text.count("activations.py has a syntax error at line 38") == 1
+    assert all(re.search(rf"FAILED +{n} ", text) for n in (1, 2, 3))

@@ -36,13 +36,24 @@ class HiddenChecks:
     points: float
 
 
+def _rounded(value):
+    """Numbers to 4 significant digits, in nested lists and dicts too (evidence is read, not computed with)."""
+    if isinstance(value, float):
+        return float(f"{value:.4g}")
+    if isinstance(value, list):
+        return [_rounded(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    return value
+
+
 def evidence_lines(artifacts: dict) -> list[str]:
     """``name: value`` per artifact (numbers, text, arrays written out and shortened), for ``--verbose``."""
     lines = []
     for key, value in (artifacts or {}).items():
         if key in _LAYOUT_KEYS:
             continue
-        text = value if isinstance(value, str) else json.dumps(value, separators=(", ", ": "), default=str)
+        text = value if isinstance(value, str) else json.dumps(_rounded(value), separators=(", ", ": "), default=str)
         lines.append(f"{clean_text(key, 100)}: {clean_text(text, EVIDENCE_CHARS)}")
     return lines
 
@@ -89,28 +100,45 @@ def _headings(checks: list[CheckView]) -> Table:
     return grid
 
 
-def _failure(check: CheckView, seen_messages: dict[str, str], explained: dict[str, str], verbose: bool) -> Group:
-    """One failed check: its message (or a pointer to the check with the same one), mistakes, hint, evidence."""
-    body: list = []
-    if check.message and check.message in seen_messages:
-        body.append(Text(f"The same message as check {seen_messages[check.message]}.", style="dim"))
-    elif check.message:
-        seen_messages[check.message] = check.number
-        body.append(Text(check.message))
-    for mistake in check.misconceptions:
+def _same_failure(checks: list[CheckView]) -> list[list[CheckView]]:
+    """Failed checks in order, neighbours with the same message and mistakes together (a file that does not
+    import fails a run of checks with one message: it is printed once)."""
+    groups: list[list[CheckView]] = []
+    for check in checks:
+        key = (check.message, [m.id for m in check.misconceptions])
+        if groups and (groups[-1][0].message, [m.id for m in groups[-1][0].misconceptions]) == key:
+            groups[-1].append(check)
+        else:
+            groups.append([check])
+    return groups
+
+
+def _failure(checks: list[CheckView], seen_messages: dict[str, str], explained: dict[str, str],
+             verbose: bool) -> Group:
+    """Failed checks with one message: their names, the message (or a pointer to the check with the same one),
+    mistakes and hints (explained once), and with ``verbose`` each check's evidence."""
+    first, body = checks[0], []
+    if first.message and first.message in seen_messages:
+        body.append(Text(f"The same message as check {seen_messages[first.message]}.", style="dim"))
+    elif first.message:
+        seen_messages[first.message] = first.number
+        body.append(Text(first.message))
+    for mistake in first.misconceptions:
         if mistake.id in explained:
             body.append(Text.assemble(("Likely mistake: ", "bold yellow"), mistake.title,
                                       (f" (explained at check {explained[mistake.id]})", "dim")))
             continue
-        explained[mistake.id] = check.number
+        explained[mistake.id] = first.number
         body.append(Text.assemble(("Likely mistake: ", "bold yellow"), (mistake.title, "bold"), ". ",
                                   mistake.explanation))
         if mistake.hint:
             body.append(Text.assemble(("Hint: ", "bold cyan"), mistake.hint))
-    evidence = evidence_lines(check.artifacts) if verbose else []
-    if evidence:
-        body += [Text("Evidence:", style="bold")] + [Text(line, style="dim") for line in evidence]
-    return Group(_headings([check]), Padding(Group(*body), (0, 0, 1, INDENT), expand=False))
+    for check in checks if verbose else []:
+        evidence = evidence_lines(check.artifacts)
+        if evidence:
+            body += [Text(f"Evidence (check {check.number}):", style="bold")]
+            body += [Text(line, style="dim") for line in evidence]
+    return Group(_headings(checks), Padding(Group(*body), (0, 0, 1, INDENT), expand=False))
 
 
 def _summary(view_checks: list[CheckView], hidden: HiddenChecks | None) -> list[Text]:
@@ -145,8 +173,8 @@ def print_check(results: dict, console: Console, hidden: HiddenChecks | None, ve
         console.print(Rule(f"Failed ({len(failed)}): fix these", align="left", style="red"))
         seen_messages: dict[str, str] = {}
         explained: dict[str, str] = {}
-        for check in failed:
-            console.print(_failure(check, seen_messages, explained, verbose))
+        for group in _same_failure(failed):
+            console.print(_failure(group, seen_messages, explained, verbose))
     for note in view.notes:
         console.print(Text.assemble(("Note: ", "yellow"), note))
     console.print(Rule(style="dim"))
