@@ -121,16 +121,34 @@ def _print_results(results: dict, show_hidden: bool) -> None:
 @main.command()
 @click.argument("assignment")
 @click.argument("submission", required=False, type=click.Path(path_type=Path))
-def check(assignment, submission):
-    """Student self-check: the public checks, as a table."""
+@click.option("--verbose", "-v", is_flag=True, help="Also show each failed check's evidence (arrays, values).")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the results as JSON for tools (see grader/feedback/terminal.py), and nothing else on stdout.")
+def check(assignment, submission, verbose, as_json):
+    """Student self-check: the public checks, failed ones with their whole message, likely mistake and hint."""
+    import contextlib
+    import json
+
+    from grader.engine.declared import hidden_checks_summary
     from grader.engine.grade import grade
+    from grader.feedback.terminal import HiddenChecks, print_check, results_for_tools
 
     a = _load(assignment)
     submission = submission or Path.cwd()
-    _announce_sandbox(a, self_check=True)
-    results = grade(a, submission, public_only=True)
-    _print_results(results, show_hidden=False)
-    _exit_on_grader_errors(results)
+    if not submission.exists():
+        raise click.UsageError(f"{submission} does not exist")
+    counted = hidden_checks_summary(a)
+    hidden = HiddenChecks(*counted) if counted else None
+    # With --json, stdout carries the document only: the sandbox line and any error go to stderr.
+    with contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext():
+        _announce_sandbox(a, self_check=True)
+        results = grade(a, submission, public_only=True)
+        if not as_json:
+            print_check(results, console, hidden, verbose=verbose)
+    if as_json:
+        click.echo(json.dumps(results_for_tools(results, hidden), indent=1))
+    with contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext():
+        _exit_on_grader_errors(results)
 
 
 @main.command()

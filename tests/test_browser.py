@@ -163,3 +163,48 @@ def test_each_explanation_is_on_the_page_once(browser, report_dir, page, mistake
     for mistake in mistakes:
         assert text.count(mistake["explanation"]) == 1 and text.count(mistake["hint"]) == 1
     assert "Likely mistake" not in text
+
+
+# --- notebook.html (grader.engine.notebook_html): phone layout and MathML ---
+
+NOTEBOOK_LAYOUT = """return {
+    scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth,
+    clipped: [...document.querySelectorAll('.jp-Cell pre, .nngrade-note, .nngrade-printed pre')]
+        .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.textContent.slice(0, 60)),
+    maths: [...document.querySelectorAll('math')].map(m => m.getBoundingClientRect().height),
+    fraction: (() => { const f = document.querySelector('mfrac'); const n = f && f.firstElementChild;
+                       return f ? [f.getBoundingClientRect().height, n.getBoundingClientRect().height] : null; })()};"""
+
+
+@pytest.fixture(scope="module")
+def notebook_page(tmp_path_factory):
+    """The buggy backprop sample's notebook.html with a failed check at the cell of two_layer_backward."""
+    from grader.engine.notebook_html import render_html
+    from grader.submissions.notebooks import read_notebook
+
+    notebook = read_notebook(Path(__file__).resolve().parents[1] / "samples" / "backprop" / "buggy.ipynb")
+    long_line = "analytic " + "-1.34447 " * 30
+    notes = {27: {"checks": [{"number": "21", "name": "two_layer_backward: hidden weight gradient (W1_grad)",
+                              "message": f"W1_grad disagrees\n{long_line}", "mistakes": [
+                                  {"title": "tanh derivative written (1 - h)^2 instead of 1 - h^2",
+                                   "explanation": "d tanh(o)/do = 1 - h**2", "hint": "Check the parentheses."}]}],
+                  "printed": "x" * 300 + "\n"}}
+    page = tmp_path_factory.mktemp("notebook") / "notebook.html"
+    page.write_text(render_html(notebook, notes), encoding="utf-8")
+    return page
+
+
+@pytest.mark.parametrize("metrics", [PHONE, {"width": 1280, "height": 900, "deviceScaleFactor": 1, "mobile": False}],
+                         ids=["phone", "desktop"])
+def test_notebook_page_fits_the_screen_and_renders_its_formulas(browser, notebook_page, metrics):
+    from selenium.webdriver.common.by import By
+
+    _open(browser, notebook_page, metrics)
+    layout = browser.execute_script(NOTEBOOK_LAYOUT)
+    assert layout["scrollWidth"] <= layout["innerWidth"] == metrics["width"]  # nothing to scroll sideways
+    assert layout["clipped"] == []                                            # code and notes wrap in their box
+    assert len(layout["maths"]) > 20 and min(layout["maths"]) > 0
+    fraction, numerator = layout["fraction"]
+    assert fraction > 1.5 * numerator   # MathML laid out as a fraction (numerator over denominator), not as text
+    note = browser.find_element(By.ID, "cell-27-check-21")
+    assert note.is_displayed() and "Check the parentheses." in note.text
