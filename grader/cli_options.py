@@ -1,0 +1,55 @@
+"""Checks of the command line's paths that run before any work: a wrong --out is named in a second, not after
+a grading."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+
+def _nearest_existing(path: Path) -> Path:
+    for folder in (path, *path.parents):
+        if folder.exists():
+            return folder
+    return Path("/")
+
+
+def _writable_target(path: Path, kind: str) -> str | None:
+    """Why ``path`` cannot become the ``kind`` ("folder" or "file") a command writes, or None when it can."""
+    path = path.expanduser().absolute()
+    if path.exists():
+        if kind == "folder" and not path.is_dir():
+            return f"{path} is a file, and this command writes a folder there; remove it or name another folder"
+        if kind == "file" and path.is_dir():
+            return f"{path} is a folder, and this command writes a file there; name a file, e.g. {path}/out.zip"
+        where = path if kind == "folder" else path.parent
+        if not os.access(where, os.W_OK | os.X_OK):
+            return f"{where} is not writable for this user; name a folder you can write to"
+        return None
+    existing = _nearest_existing(path.parent)
+    if not existing.is_dir():
+        return f"{path} cannot be created: {existing} is a file, not a folder; name a path under a folder"
+    if not os.access(existing, os.W_OK | os.X_OK):
+        return f"{path} cannot be created: {existing} is not writable for this user; name a folder you can write to"
+    return None
+
+
+def checked_out(kind: str):
+    """A click callback for an ``--out`` option: stop with a usage error (exit 2) when ``--out`` cannot be written
+    as a ``kind`` ("folder" or "file"), before the command does any work."""
+    def check(ctx, param, value):
+        if value is not None:
+            problem = _writable_target(Path(value), kind)
+            if problem:
+                raise click.BadParameter(problem, ctx=ctx, param=param)
+        return value
+    return check
+
+
+def checked_writable_folder(ctx, param, value):
+    """A click callback for an existing folder the command writes into (``report FOLDER``)."""
+    if value is not None and not os.access(value, os.W_OK | os.X_OK):
+        raise click.BadParameter(f"{value} is not writable for this user, and this command writes its reports there",
+                                 ctx=ctx, param=param)
+    return value
