@@ -89,6 +89,7 @@ def test_init_new_and_the_course_line(tmp_path):
     course = tmp_path / "course"
     made = nngrade("init", str(course), "--empty", "--name", "Winter 2026", cwd=tmp_path)
     assert made.returncode == 0, made.stderr
+    assert (course / "templates" / "README.md").is_file() and not list((course / "reference").iterdir())
     assert sorted(p.name for p in course.iterdir()) == ["assignments", "course.toml", "reference", "samples",
                                                        "templates"]
     again = nngrade("init", str(course), cwd=tmp_path)

@@ -2,7 +2,7 @@
 
 ``init DIR`` copies the built-in course (:func:`grader.core.paths.builtin_course`: its
 ``reference/``, ``assignments/``, ``samples/`` and ``templates/``) into a new folder and
-writes its ``course.toml``; with ``empty=True`` the folders start empty. ``new NAME``
+writes its ``course.toml``; with ``empty=True`` only ``templates/`` (its README) is copied. ``new NAME``
 writes ``reference/NAME`` from the templates in ``grader/authoring/scaffold/`` (see its
 README.md): a complete assignment that ``nngrade validate NAME`` passes as it is.
 """
@@ -20,15 +20,9 @@ from grader.core.paths import COURSE_FILE, builtin_course
 SCAFFOLD = Path(__file__).resolve().parent / "scaffold"
 KINDS = ("modules", "notebook")
 COURSE_PARTS = ("reference", "assignments", "samples", "templates")
+ASSIGNMENT_PARTS = ("reference", "assignments", "samples")   # what --empty leaves empty; templates/ is copied
 #: What a copied course leaves behind: caches, and the staging folders of an interrupted release.
 _NOT_COPIED = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache", ".ipynb_checkpoints", "*.tmp-release")
-_TEMPLATES_README = """# Report templates of this course
-
-A file here replaces the packaged report template of the same name for this course's reports:
-`base.html.j2`, `report.html.j2`, `summary.html.j2`, `_figures.html.j2` or `style.css`. Copy the packaged one
-(`python -c "import grader, pathlib; print(pathlib.Path(grader.__file__).parent / 'feedback/templates')"` prints
-where it is) and edit the copy. The templates receive the report's data only, with autoescaping on.
-"""
 
 
 class CourseFolderError(AssignmentError):
@@ -47,12 +41,10 @@ def init_course(target: Path, name: str | None = None, empty: bool = False) -> l
                                 "package data); use nngrade init --empty, or reinstall nngrade from its wheel")
     target.mkdir(parents=True, exist_ok=True)
     for part in COURSE_PARTS:
-        if empty or not (source / part).is_dir():
+        if (empty and part in ASSIGNMENT_PARTS) or not (source / part).is_dir():
             (target / part).mkdir()
         else:
             shutil.copytree(source / part, target / part, ignore=_NOT_COPIED)
-    if not (target / "templates" / "README.md").exists():
-        (target / "templates" / "README.md").write_text(_TEMPLATES_README, encoding="utf-8")
     (target / COURSE_FILE).write_text(course_file_text(name or target.name), encoding="utf-8")
     return sorted(p.parent.name for p in (target / "reference").glob("*/assignment.toml"))
 
