@@ -1,7 +1,6 @@
 """The ``nngrade`` command (CONTRACT §1). Exit status: 0 when grading ran, 2 usage error, 1 grader failure."""
 from __future__ import annotations
 
-import os
 import sys
 import time
 from pathlib import Path
@@ -12,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from grader.cli_course import init, new
-from grader.cli_options import checked_out, checked_writable_folder
+from grader.cli_options import checked_out, checked_writable_folder, course_variable
 from grader.core import assignment as assignments
 from grader.core.assignment import AssignmentError
 from grader.core.course import CourseError, course_name
@@ -45,13 +44,12 @@ class _Group(click.Group):
 @click.pass_context
 def main(ctx, course):
     """Exercises and trustworthy grading for a neural-networks course."""
-    if course is not None:
-        os.environ[COURSE_VARIABLE] = str(course.resolve())
     if ctx.invoked_subcommand == "init":  # it makes a course; it uses none
         return
+    if course is not None:
+        ctx.with_resource(course_variable(course.resolve()))
     choice = find_course()
-    # Chosen once, in an environment variable, so that harness processes and workers see the same course.
-    os.environ[COURSE_VARIABLE] = str(choice.root)
+    ctx.with_resource(course_variable(choice.root))
     click.echo(f"course: {course_name(choice.root)}, {choice.root} ({choice.reason})", err=True)
 
 

@@ -1,11 +1,14 @@
-"""Checks of the command line's paths that run before any work: a wrong --out is named in a second, not after
-a grading."""
+"""The command line's handling of paths: a wrong --out is named before any work (not after a grading), and the
+course a command uses is handed to the processes it starts."""
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
 import click
+
+from grader.core.paths import COURSE_VARIABLE
 
 
 def _nearest_existing(path: Path) -> Path:
@@ -53,3 +56,18 @@ def checked_writable_folder(ctx, param, value):
         raise click.BadParameter(f"{value} is not writable for this user, and this command writes its reports there",
                                  ctx=ctx, param=param)
     return value
+
+
+@contextlib.contextmanager
+def course_variable(root: Path):
+    """``NNGRADE_COURSE`` names ``root`` while a command runs, so that harness processes and workers use the same
+    course; the previous value comes back after (a command invoked in-process leaves the environment as it was)."""
+    previous = os.environ.get(COURSE_VARIABLE)
+    os.environ[COURSE_VARIABLE] = str(root)
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(COURSE_VARIABLE, None)
+        else:
+            os.environ[COURSE_VARIABLE] = previous

@@ -15,7 +15,7 @@ def nngrade(*args, cwd=None):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop("NNGRADE_COURSE", None)
     return subprocess.run([sys.executable, "-m", "grader", *args], capture_output=True, text=True, cwd=cwd or ROOT,
-                          timeout=300, env=env)
+                          timeout=300, env=env, check=False)
 
 
 def test_usage_errors_exit_2(tmp_path):
