@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from grader.cli_course import init, new
-from grader.cli_options import checked_out, checked_writable_folder, course_variable
+from grader.cli_options import checked_out, checked_writable_folder, course_variable, own_course
 from grader.core import assignment as assignments
 from grader.core.assignment import AssignmentError
 from grader.core.course import CourseError, course_name
@@ -111,7 +111,7 @@ def release(assignment, out):
     from grader.authoring.release import release as do_release
 
     a = _load(assignment)
-    target = out or course_root() / "assignments" / a.name
+    target = out or own_course() / "assignments" / a.name
     do_release(a, target)
     console.print(f"Released {a.name} to {target}")
 

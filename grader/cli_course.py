@@ -7,7 +7,7 @@ import click
 from rich.console import Console
 
 from grader.authoring.course import KINDS, CourseFolderError, init_course, new_assignment
-from grader.core.paths import course_root
+from grader.cli_options import own_course
 
 console = Console(highlight=False)
 
@@ -39,7 +39,7 @@ def new(name, kind):
     """Scaffold reference/NAME in the current course: one function, a public and a hidden check, a probe and a
     catalogued mistake, ready for `nngrade validate NAME`."""
     try:
-        target = new_assignment(course_root(), name, kind)
+        target = new_assignment(own_course(), name, kind)
     except CourseFolderError as exc:
         raise click.UsageError(str(exc)) from None
     console.print(f"Created {target} ({kind}). Edit it, then: nngrade validate {name} && nngrade release {name}",

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from grader.core.paths import COURSE_VARIABLE
+from grader.core.paths import COURSE_FILE, COURSE_VARIABLE, WHEEL_COURSE, course_root
 
 
 def _nearest_existing(path: Path) -> Path:
@@ -71,3 +71,13 @@ def course_variable(root: Path):
             os.environ.pop(COURSE_VARIABLE, None)
         else:
             os.environ[COURSE_VARIABLE] = previous
+
+
+def own_course() -> Path:
+    """The course a command may write into: not the copy of nngrade's course inside an installed package."""
+    root = course_root()
+    if root == WHEEL_COURSE:
+        raise click.UsageError(f"no course folder here ({COURSE_FILE} in this folder or above) and the built-in course "
+                               f"is part of the installed package; make one with nngrade init DIR, then run this "
+                               "command inside it (or name it with --course DIR)")
+    return root

@@ -62,6 +62,9 @@ def test_a_built_wheel_grades_a_course_given_by_flag(installed, tmp_path):
 
 
 def test_an_installed_wheel_makes_a_course_and_a_valid_new_assignment(installed, tmp_path):
+    outside = subprocess.run([sys.executable, "-c", RUN_INSTALLED, "new", "demo_nb"], cwd=tmp_path, env=installed[2],
+                             capture_output=True, text=True, timeout=300, check=False)
+    assert outside.returncode == 2 and "nngrade init DIR" in outside.stderr, "never into the installed package"
     _nngrade(installed, "init", "course", cwd=tmp_path)
     course = tmp_path / "course"
     assert (course / "reference" / "numpy_nn" / "assignment.toml").is_file()
