@@ -63,4 +63,7 @@ def test_new_writes_a_complete_assignment_of_its_kind(tmp_path, kind):
         new_assignment(tmp_path, "relu_intro", kind)
     with pytest.raises(CourseFolderError, match="Python identifier"):
         new_assignment(tmp_path, "relu-intro", kind)
+    for taken in ("json", "numpy", "grader"):
+        with pytest.raises(CourseFolderError, match="already means a module"):
+            new_assignment(tmp_path, taken, kind)
     assert sorted(p.name for p in (tmp_path / "reference").iterdir()) == ["relu_intro"]  # no staging left

@@ -9,7 +9,10 @@ README.md): a complete assignment that ``nngrade validate NAME`` passes as it is
 from __future__ import annotations
 
 import keyword
+import os
 import shutil
+import sys
+from importlib.machinery import PathFinder
 from pathlib import Path
 from string import Template
 
@@ -49,10 +52,22 @@ def init_course(target: Path, name: str | None = None, empty: bool = False) -> l
     return sorted(p.parent.name for p in (target / "reference").glob("*/assignment.toml"))
 
 
+def _an_installed_module(name: str) -> bool:
+    """Whether ``import name`` already means something here (the standard library, an installed package)."""
+    if name in sys.stdlib_module_names or name == "grader":  # nngrade's own package, also when run from a checkout
+        return True
+    here = {"", os.getcwd()}  # the current folder does not count: that is where the course lives
+    return PathFinder.find_spec(name, [p for p in sys.path if p not in here]) is not None
+
+
 def _check_name(name: str, course: Path) -> None:
     if not name.isidentifier() or keyword.iskeyword(name) or not name.isascii():
         raise CourseFolderError(f"{name!r} cannot name an assignment: it is also the package students import, "
                                 "so it must be a Python identifier, e.g. relu_basics")
+    if _an_installed_module(name):
+        raise CourseFolderError(f"{name!r} cannot name an assignment: `import {name}` already means a module of "
+                                "Python or of an installed package, which the students' package would hide; "
+                                f"choose another name, e.g. {name}_basics")
     for folder in ("reference", "assignments"):
         if (course / folder / name).exists():
             raise CourseFolderError(f"{course / folder / name} already exists; choose another name")
