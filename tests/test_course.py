@@ -1,5 +1,6 @@
 """Course folders: which course a command uses, ``course.toml``, and what ``init`` and ``new`` write."""
 import json
+import os
 
 import pytest
 
@@ -67,3 +68,16 @@ def test_new_writes_a_complete_assignment_of_its_kind(tmp_path, kind):
         with pytest.raises(CourseFolderError, match="already means a module"):
             new_assignment(tmp_path, taken, kind)
     assert sorted(p.name for p in (tmp_path / "reference").iterdir()) == ["relu_intro"]  # no staging left
+
+
+def test_a_command_run_in_process_names_its_course_and_leaves_the_environment_as_it_was(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from grader.cli import main
+
+    monkeypatch.delenv(COURSE_VARIABLE, raising=False)
+    init_course(tmp_path / "c", name="Winter", empty=True)
+    monkeypatch.chdir(tmp_path / "c")
+    outcome = CliRunner().invoke(main, ["list"])
+    assert outcome.exit_code == 0 and f"course: Winter, {tmp_path / 'c'}" in outcome.output
+    assert COURSE_VARIABLE not in os.environ
