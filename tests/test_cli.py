@@ -13,8 +13,11 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def nngrade(*args, cwd=None):
+    """The command of this checkout, also when run from another folder (PYTHONPATH: not an installed copy)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("NNGRADE_COURSE", None)
     return subprocess.run([sys.executable, "-m", "grader", *args], capture_output=True, text=True, cwd=cwd or ROOT,
-                          timeout=300)
+                          timeout=300, env=env, check=False)
 
 
 def test_usage_errors_exit_2(tmp_path):
@@ -114,3 +117,47 @@ def test_check_shows_whole_messages_wrapped_with_mistake_hint_and_hidden_points(
     assert "Weight gradient transposed (explained at check 16)" in words  # explained once
     hidden = json.loads(bob_checked[0].stdout)["hidden"]
     assert f"Final grading adds {hidden['checks']} hidden check(s) worth {hidden['points']:g} point(s)" in words
+
+
+def test_an_unwritable_out_stops_every_command_before_any_work(tmp_path):
+    taken = tmp_path / "taken.txt"
+    taken.write_text("not a folder")
+    under_a_file = taken / "out"
+    runs = {
+        "grade": nngrade("grade", "numpy_nn", str(ROOT / "samples" / "numpy_nn" / "dave.py"), "--out", str(taken)),
+        "grade-batch": nngrade("grade-batch", "numpy_nn", str(ROOT / "samples" / "numpy_nn"), "--out",
+                               str(under_a_file)),
+        "release": nngrade("release", "numpy_nn", "--out", str(under_a_file)),
+        "export-gradescope": nngrade("export-gradescope", "numpy_nn", "--out", str(under_a_file / "a.zip")),
+        "demo": nngrade("demo", "--out", str(taken)),
+    }
+    for command, result in runs.items():
+        assert result.returncode == 2, (command, result.stderr)
+        assert "--out" in result.stderr and str(taken) in result.stderr.replace("\n", ""), (command, result.stderr)
+        assert "Traceback" not in result.stderr and "sandbox" not in result.stdout, command  # stopped before work
+    folder_for_zip = nngrade("export-gradescope", "numpy_nn", "--out", str(tmp_path))
+    assert folder_for_zip.returncode == 2 and "is a folder" in folder_for_zip.stderr
+    assert taken.read_text() == "not a folder" and sorted(p.name for p in tmp_path.iterdir()) == ["taken.txt"]
+
+
+def test_init_new_and_the_course_line(tmp_path):
+    course = tmp_path / "course"
+    made = nngrade("init", str(course), "--empty", "--name", "Winter 2026", cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    assert (course / "templates" / "README.md").is_file() and not list((course / "reference").iterdir())
+    assert sorted(p.name for p in course.iterdir()) == ["assignments", "course.toml", "reference", "samples",
+                                                       "templates"]
+    again = nngrade("init", str(course), cwd=tmp_path)
+    assert again.returncode == 2 and "not an empty folder" in again.stderr
+    below = course / "work" / "deeper"
+    below.mkdir(parents=True)
+    scaffolded = nngrade("new", "relu_nb", "--kind", "notebook", cwd=below)
+    assert scaffolded.returncode == 0, scaffolded.stderr
+    assert f"course: Winter 2026, {course}" in scaffolded.stderr and "nearest course.toml" in scaffolded.stderr
+    assert (course / "reference" / "relu_nb" / "relu_nb" / "relu_nb.ipynb").is_file()
+    listed = nngrade("list", cwd=below)
+    assert "relu_nb" in listed.stdout and "numpy_nn" not in listed.stdout
+    assert "built in" in nngrade("list", cwd=tmp_path).stderr
+    for bad in ("2fast", "class", "relu_nb"):
+        refused = nngrade("new", bad, cwd=course)
+        assert refused.returncode == 2 and bad in refused.stderr

@@ -48,7 +48,8 @@ from grader.engine.sandbox_policy import ALLOW_FLAG, WeakSandboxRefused, describ
 TORCH_FAMILY = ("torch", "torchvision", "torchaudio")
 TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
 DEFAULT_VENV = "/opt/nngrade-venv"
-EXCLUDED_PARTS = {"__pycache__", ".pytest_cache", ".ipynb_checkpoints"}
+# builtin_course: an installed wheel's copy of nngrade's own course; the bundle carries only this assignment.
+EXCLUDED_PARTS = {"__pycache__", ".pytest_cache", ".ipynb_checkpoints", "builtin_course"}
 
 SETUP_SH = """#!/usr/bin/env bash
 # Gradescope runs this once, as root, while it builds the autograder image.
@@ -105,7 +106,7 @@ def _core_requirements() -> list[str]:
 def _imported_modules(folder: Path) -> set[str]:
     names = set()
     for path in folder.rglob("*.py"):
-        if EXCLUDED_PARTS.intersection(path.parts):
+        if EXCLUDED_PARTS.intersection(path.relative_to(folder).parts):
             continue
         try:
             tree = ast.parse(path.read_text(encoding="utf-8"))
