@@ -16,6 +16,7 @@ from grader.core import assignment as assignments
 from grader.core.assignment import AssignmentError
 from grader.core.course import CourseError, course_name
 from grader.core.paths import COURSE_VARIABLE, course_root, find_course
+from grader.core.schema import shorten
 
 console = Console(highlight=False)
 
@@ -122,7 +123,8 @@ def _print_results(results: dict, show_hidden: bool) -> None:
         if not show_hidden and test["visibility"] != "visible":
             continue
         ok = test["status"] == "passed"
-        message = escape(test["output"].splitlines()[0][:100]) if test["output"] else ""  # student text: no markup
+        # the first line, whole words only (the full text is in report.md); student text: no markup
+        message = escape(shorten(test["output"].splitlines()[0], 160)) if test["output"] else ""
         table.add_row(test["number"], test["name"], f"{test['score']:g}/{test['max_score']:g}",
                       "[green]passed[/]" if ok else "[red]failed[/]", message)
     console.print(table)
