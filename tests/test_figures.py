@@ -36,6 +36,7 @@ def _flat_record(**extra) -> dict:
 @pytest.mark.parametrize("name, loss, kind", [
     ("flat", [0.69] * 15, "flat"),
     ("flat after a small first step", [0.70, 0.68] + [0.6795, 0.6801] * 8, "flat"),
+    ("hardly moving, noisy", [2.19, 2.0, 1.99, 2.17, 2.17], "flat"),
     ("rising", [0.5 * 1.2 ** e for e in range(12)], "rising"),
     ("rising, then saturated", [0.7, 4.1, 15.6] + [19.2] * 20, "rising"),
     ("falls then climbs back", [1.0, 0.5, 0.3, 0.2, 0.4, 0.7, 0.9], "rising"),

@@ -141,8 +141,13 @@ def gradient_reading(analytic: np.ndarray, numeric: np.ndarray, tolerance: float
         return (f"Every entry is {factor:.3g} times the numeric one: a constant factor is off (an average "
                 "missed or taken twice, a factor of 2 from a square).")
     disagree = np.abs(analytic - numeric) / np.maximum(np.abs(analytic) + np.abs(numeric), 1e-12) > tolerance
-    return (f"{int(disagree.sum())} of {size} entries disagree (red, off the dashed line); entries on the line "
-            "are right.")
+    text = f"{int(disagree.sum())} of {size} entries disagree (red, off the dashed line)"
+    sizes = float(np.median(np.abs(analytic))) / max(float(np.median(np.abs(numeric))), 1e-300)
+    if not 0.5 <= sizes <= 2:
+        text += f"; yours are typically {sizes:.2g} times as large as the numeric ones"
+    elif float(np.mean(np.sign(analytic) == np.sign(numeric))) < 0.5:
+        text += "; most have the wrong sign"
+    return text + "."
 
 
 def _gradient_arrays(record: dict) -> tuple[np.ndarray, np.ndarray] | None:

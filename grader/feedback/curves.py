@@ -8,12 +8,13 @@ curve itself (its scale is the student's, so it is never compared value by value
 - ``rising``: it ends clearly above where it started (the step goes uphill), or climbs back by half
   of its drop after its lowest point;
 - ``flat``: after an early epoch the loss moves by less than 2% of its starting size, having
-  dropped by less than 10% before that (the weights are not being updated);
+  dropped by less than 10% before that, or it never gets 10% below its start (the weights are not being
+  updated, or hardly);
 - ``oscillating``: it changes direction at most epochs, by jumps comparable to its overall drop;
 - ``slow``: it falls, but it was still falling clearly over the last quarter of the epochs and ended
   above half of where it started;
-- ``stuck``: it falls and levels off, but (relative to where each starts) at least 4 times higher than
-  the reference's curve and above a fifth of its start;
+- ``stuck``: it falls, but ends (relative to where each starts) at least 4 times higher than the
+  reference's curve, and above 5% of its start;
 - ``falling``: it falls and levels off, as training should.
 
 :func:`reading` turns the shape, the final metric against its threshold, and the reference's typical
@@ -74,13 +75,16 @@ def classify_loss(loss: list, reference: list | None = None) -> Shape:
     first, last = values[0], values[-1]
     scale = max(abs(first), max(abs(v) for v in values) * 1e-3, 1e-12)
     if last > first + RISE * scale:
-        return Shape("rising", 0, f"your loss rises, from {first:.3g} to {last:.3g}: the step goes uphill (check "
-                     "the sign of the update and of the gradient)")
+        return Shape("rising", 0, f"your loss rises, from {first:.3g} to {last:.3g}: the steps go uphill (a sign "
+                     "flipped in the update or the gradient, or steps far too large)")
     start = _plateau_start(values, FLAT_BAND * scale)
     if start <= max(2, len(values) // 3) and (first - values[start]) < FLAT_DROP * scale and len(values) >= 3:
         when = "from the first epoch" if start == 0 else f"after epoch {start + 1}"
         return Shape("flat", start + 1, f"your loss stays flat {when}: the weights are not updated "
                      "(or the update is far too small)")
+    if first - min(values) < FLAT_DROP * scale and len(values) >= 3:
+        return Shape("flat", 1, f"your loss hardly moves: it never gets {FLAT_DROP:.0%} below its first value "
+                     f"({first:.3g}): the weights are barely updated, or not in the right direction")
     drop = max(first - min(values), 1e-12)
     lowest = values.index(min(values))
     if last - values[lowest] > REBOUND * drop and lowest < len(values) - 1:
@@ -97,9 +101,10 @@ def classify_loss(loss: list, reference: list | None = None) -> Shape:
         return Shape("slow", 0, "your loss falls, but slowly and still at the last epoch: the updates may be "
                      "scaled down (a learning rate applied twice, a gradient divided twice)")
     theirs = [float(v) for v in reference or [] if _finite(v)]
-    if len(theirs) >= 2 and theirs[0] > 0 and first > 0 and last / first > max(STUCK * theirs[-1] / theirs[0], 0.2):
-        return Shape("stuck", 0, f"your loss falls to {last / first:.0%} of its first value and levels off there, "
-                     f"while the reference's falls to {theirs[-1] / theirs[0]:.0%}: training stops making progress")
+    reference_ratio = theirs[-1] / theirs[0] if len(theirs) >= 2 and theirs[0] > 0 else None
+    if reference_ratio is not None and first > 0 and last / first > max(STUCK * reference_ratio, 0.05):
+        return Shape("stuck", 0, f"your loss falls, but ends at {last / first:.0%} of its first value where the "
+                     f"reference's ends at {reference_ratio:.1%}: training makes far less progress than it should")
     return Shape("falling", 0, "your loss falls and levels off as it should")
 
 
