@@ -202,3 +202,16 @@ def test_recorded_reference_curves_name_existing_checks(name):
     curves = json.loads(path.read_text(encoding="utf-8"))["curves"]
     declared = {check.name for check in declared_checks(assignment)}
     assert curves and set(curves) <= declared, f"{path}: regenerate it (a training check was renamed)"
+
+
+def test_report_md_gives_the_readings_of_a_failed_check():
+    from grader.feedback.markdown import render_markdown
+    results = _with_training(check_passed=False)
+    numeric = [-3.6, -3.3, 0.66]
+    results["tests"][1]["output"] = "gradient check failed"
+    results["extra_data"]["checks"][1]["artifacts"] = {"gradient": {"what": "bias gradient vs central differences",
+                                                                   "analytic": [-v for v in numeric],
+                                                                   "numeric": numeric, "tolerance": 1e-4}}
+    markdown = render_markdown(results)
+    assert "*Learning curve: Your loss stays flat from the first epoch" in markdown
+    assert "*Gradient (bias gradient): Every entry has the opposite sign of the numeric gradient" in markdown

@@ -141,7 +141,7 @@ def gradient_reading(analytic: np.ndarray, numeric: np.ndarray, tolerance: float
         return (f"Every entry is {factor:.3g} times the numeric one: a constant factor is off (an average "
                 "missed or taken twice, a factor of 2 from a square).")
     disagree = np.abs(analytic - numeric) / np.maximum(np.abs(analytic) + np.abs(numeric), 1e-12) > tolerance
-    text = f"{int(disagree.sum())} of {size} entries disagree (red, off the dashed line)"
+    text = f"{int(disagree.sum())} of {size} entries disagree"
     sizes = float(np.median(np.abs(analytic))) / max(float(np.median(np.abs(numeric))), 1e-300)
     if not 0.5 <= sizes <= 2:
         text += f"; yours are typically {sizes:.2g} times as large as the numeric ones"
@@ -207,3 +207,16 @@ def planned_figures(artifacts: dict, failed: bool, all_plots: bool = False) -> l
     if isinstance(artifacts.get("gradient"), dict) and _gradient_arrays(artifacts["gradient"]) is not None:
         plan.append(functools.partial(_gradient_image, canonical(artifacts["gradient"])))
     return plan + planned_images(artifacts)
+
+
+def figure_readings(artifacts: dict) -> list[str]:
+    """The one-line readings of a check's diagnostic figures, without drawing them (for report.md)."""
+    if not isinstance(artifacts, dict):
+        return []
+    readings = []
+    if isinstance(artifacts.get("training"), dict):
+        readings.append("Learning curve: " + reading(artifacts["training"])[1])
+    if isinstance(artifacts.get("gradient"), dict) and (arrays := _gradient_arrays(artifacts["gradient"])):
+        tolerance = float(artifacts["gradient"].get("tolerance") or 1e-4)
+        readings.append(f"Gradient ({_short_what(artifacts['gradient'])}): " + gradient_reading(*arrays, tolerance))
+    return readings

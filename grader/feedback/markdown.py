@@ -1,6 +1,7 @@
 """report.md: the report for an LMS comment box (plain Markdown tables and code blocks)."""
 from __future__ import annotations
 
+from grader.feedback.check_figures import figure_readings
 from grader.feedback.plots import artifact_scalars
 from grader.feedback.view import Misconception, build_view, clean_text, fmt_points
 
@@ -58,6 +59,7 @@ def render_markdown(results: dict, student_view: bool = True) -> str:
             values = artifact_scalars(c.artifacts)
             if values:
                 lines += [" · ".join(f"{_md_escape(k)}: {_md_escape(v)}" for k, v in values), ""]
+            lines += [x for text in figure_readings(c.artifacts) for x in (f"*{_md_escape(text)}*", "")]
     if view.student_output:
         lines += ["## Output of the submission", ""] + _md_block(view.student_output) + [""]
     if view.grader_log:

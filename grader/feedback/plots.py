@@ -2,7 +2,13 @@
 
 What a check author may put in the ``artifacts`` fixture, and what the report draws from it. Values must be
 plain JSON data (lists, numbers, strings; call ``.tolist()`` on arrays). Unknown shapes are ignored, never an
-error, so a check cannot break its report.
+error, so a check cannot break its report. Figures are drawn for checks the student's code failed (also
+those charged to another part's mistake); passed checks get theirs only with ``nngrade report DIR --plots all``.
+
+A training check should record ``artifacts["training"] = training_record(...)`` and a gradient check gets
+``artifacts["gradient"]`` from ``assert_gradient`` when it fails (:mod:`grader.checks.recording`): those are
+drawn first, against the reference and the threshold, with a one-line reading
+(:mod:`grader.feedback.check_figures`). The generic shapes below are for anything else.
 
 Learning curves — every numeric series becomes a small line plot (one panel per series):
 
