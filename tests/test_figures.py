@@ -215,3 +215,10 @@ def test_report_md_gives_the_readings_of_a_failed_check():
     markdown = render_markdown(results)
     assert "*Learning curve: Your loss stays flat from the first epoch" in markdown
     assert "*Gradient (bias gradient): Every entry has the opposite sign of the numeric gradient" in markdown
+
+
+def test_a_run_that_recorded_no_loss_still_gets_its_score_and_threshold(recwarn):
+    fig, caption = training_figure(training_record("fit", [], 0.9, final=0.3))
+    loss_ax, score_ax = fig.axes
+    assert loss_ax.get_legend() is None and "pass threshold (0.90)" in _legend(score_ax)
+    assert caption == "Test accuracy 0.30 after training, below the 0.90 needed." and not recwarn.list

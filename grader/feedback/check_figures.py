@@ -107,7 +107,8 @@ def training_figure(record: dict) -> tuple[Figure, str]:
     for ax in (loss_ax, metric_ax):
         ax.tick_params(which="both", labelsize=7)
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=6.5, loc="best")
+        if ax.get_legend_handles_labels()[0]:  # a run that recorded no loss has nothing to name
+            ax.legend(fontsize=6.5, loc="best")
     fig.suptitle(str(record.get("task", "training"))[:90], fontsize=9.5)
     fig.subplots_adjust(left=0.08, right=0.98, top=0.83, bottom=0.17, wspace=0.28)
     return fig, reading(record)[1]
