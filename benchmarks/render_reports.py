@@ -18,11 +18,34 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
+import numpy as np  # noqa: E402
 from report_samples import sample_results  # noqa: E402
+
+from grader.checks.recording import training_record  # noqa: E402
+from grader.feedback.check_figures import planned_figures  # noqa: E402
 
 from grader.core.schema import write_json_atomic  # noqa: E402
 from grader.feedback.files import write_report_files  # noqa: E402
 from grader.feedback.summary import write_class_outputs  # noqa: E402
+
+
+def _diagnostic_figures(count: int) -> float:
+    """Seconds to draw ``count`` training figures (loss and metric against the reference and the threshold)
+    and ``count`` analytic-vs-numeric gradient figures, each different (the cache does not help)."""
+    rng = np.random.default_rng(0)
+    plans = []
+    for i in range(count):
+        loss = (1.0 / np.arange(1, 21) + 0.05 * rng.random(20)).tolist()
+        record = training_record(f"fit {i}", loss, 0.9, final=0.5 + 0.4 * rng.random(),
+                                 metric=np.minimum(0.5 + 0.03 * np.arange(20), 1).tolist())
+        record["reference"] = {"loss": loss[::-1], "metric": record["metric"], "final": 0.95}
+        numeric = rng.normal(size=12)
+        gradient = {"what": "w", "analytic": (2 * numeric).tolist(), "numeric": numeric.tolist(), "tolerance": 1e-4}
+        plans += planned_figures({"training": record, "gradient": gradient}, failed=True)
+    started = time.perf_counter()
+    for draw in plans:
+        draw()
+    return time.perf_counter() - started
 
 
 def main(count: int = 100) -> None:
@@ -59,6 +82,9 @@ def main(count: int = 100) -> None:
     print(f"{count} reports with --plots all (4 images each): {all_plots:.1f} s "
           f"({1000 * all_plots / count:.0f} ms per report)")
     print(f"the same {count} reports without images: {without_images:.2f} s")
+    diagnostic = _diagnostic_figures(count)
+    print(f"{count} training figures + {count} gradient figures, all different: {diagnostic:.1f} s "
+          f"({1000 * diagnostic / (2 * count):.0f} ms per figure)")
     print(f"gradebook.csv + summary.html for {count} students: {summary:.2f} s")
 
 

@@ -19,7 +19,7 @@ import math
 
 import numpy as np
 from matplotlib.figure import Figure
-from matplotlib.ticker import NullFormatter
+from matplotlib.ticker import MaxNLocator, NullFormatter
 
 from grader.feedback.curves import reading
 from grader.feedback.plots import Image, canonical, planned_images, png_data_uri, serialised
@@ -106,6 +106,10 @@ def training_figure(record: dict) -> tuple[Figure, str]:
     _metric_panel(metric_ax, record, reference)
     for ax in (loss_ax, metric_ax):
         ax.tick_params(which="both", labelsize=7)
+        if ax.get_xlabel() == "epoch":
+            ax.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))  # whole epochs, and few ticks: ticks
+        if ax.get_yscale() == "linear":                                       # are most of the drawing time
+            ax.yaxis.set_major_locator(MaxNLocator(nbins=5))
         ax.grid(alpha=0.3)
         if ax.get_legend_handles_labels()[0]:  # a run that recorded no loss has nothing to name
             ax.legend(fontsize=6.5, loc="best")
@@ -180,6 +184,7 @@ def gradient_figure(record: dict) -> tuple[Figure, str]:
     ax.set_ylabel("your analytic gradient", fontsize=8)
     ax.set_title(_short_what(record), fontsize=8)
     ax.tick_params(labelsize=7)
+    ax.locator_params(nbins=5)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=6.5, loc="best")
     fig.subplots_adjust(left=0.17, right=0.97, top=0.9, bottom=0.15)
