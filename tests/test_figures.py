@@ -222,3 +222,15 @@ def test_a_run_that_recorded_no_loss_still_gets_its_score_and_threshold(recwarn)
     loss_ax, score_ax = fig.axes
     assert loss_ax.get_legend() is None and "pass threshold (0.90)" in _legend(score_ax)
     assert caption == "Test accuracy 0.30 after training, below the 0.90 needed." and not recwarn.list
+
+
+def test_report_command_draws_passed_checks_figures_with_plots_all(tmp_path):
+    from click.testing import CliRunner
+
+    from grader.cli import main
+    from grader.core.schema import write_json_atomic
+    write_json_atomic(tmp_path / "results.json", _with_training(check_passed=True))
+    assert CliRunner().invoke(main, ["report", str(tmp_path)]).exit_code == 0
+    assert _figures((tmp_path / "report.html").read_text(encoding="utf-8")) == []
+    assert CliRunner().invoke(main, ["report", str(tmp_path), "--plots", "all"]).exit_code == 0
+    assert len(_figures((tmp_path / "report.html").read_text(encoding="utf-8"))) == 1
