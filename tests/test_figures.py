@@ -120,8 +120,10 @@ def test_a_gradient_that_disagrees_is_drawn_entry_by_entry_against_y_equals_x():
     (ax,) = fig.axes
     assert ax.get_xlabel() == "numeric gradient (central differences)"
     assert ax.get_ylabel() == "your analytic gradient" and ax.get_title() == "bias gradient"
-    (diagonal,) = ax.get_lines()
+    diagonal, fitted = ax.get_lines()
     assert list(diagonal.get_xdata()) == list(diagonal.get_ydata())
+    assert fitted.get_label() == "analytic = 0.2 × numeric"
+    assert list(fitted.get_ydata()) == pytest.approx([0.2 * x for x in fitted.get_xdata()])
     (wrong,) = ax.collections
     assert wrong.get_label() == "entries that disagree" and len(wrong.get_offsets()) == 3
     assert caption.startswith("Every entry is 0.2 times the numeric one")

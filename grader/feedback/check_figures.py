@@ -132,6 +132,14 @@ def _short_what(record: dict) -> str:
     return str(record.get("what", "gradient")).split(" vs ")[0][:60]
 
 
+def constant_factor(analytic: np.ndarray, numeric: np.ndarray) -> float | None:
+    """c when analytic = c * numeric entry by entry (c != 1), else None."""
+    scale = max(float(np.max(np.abs(numeric))), 1e-12)
+    factor = float(np.dot(analytic, numeric) / max(float(np.dot(numeric, numeric)), 1e-300))
+    fits = np.allclose(analytic, factor * numeric, rtol=1e-3, atol=1e-6 * scale)
+    return factor if fits and abs(factor - 1) > 1e-3 and abs(factor) > 1e-12 else None
+
+
 def gradient_reading(analytic: np.ndarray, numeric: np.ndarray, tolerance: float) -> str:
     """What the two gradients' entries show, in one line: all zeros, the opposite sign, a constant factor,
     or how many entries disagree."""
@@ -139,8 +147,8 @@ def gradient_reading(analytic: np.ndarray, numeric: np.ndarray, tolerance: float
     scale = max(float(np.max(np.abs(numeric))), 1e-12)
     if np.all(np.abs(analytic) < 1e-12 * scale):
         return "Your analytic gradient is all zeros: nothing reaches this parameter in the backward pass."
-    factor = float(np.dot(analytic, numeric) / max(float(np.dot(numeric, numeric)), 1e-300))
-    if np.allclose(analytic, factor * numeric, rtol=1e-3, atol=1e-6 * scale) and abs(factor - 1) > 1e-3:
+    factor = constant_factor(analytic, numeric)
+    if factor is not None:
         if abs(factor + 1) < 1e-2:
             return "Every entry has the opposite sign of the numeric gradient: a sign is flipped."
         return (f"Every entry is {factor:.3g} times the numeric one: a constant factor is off (an average "
@@ -177,6 +185,10 @@ def gradient_figure(record: dict) -> tuple[Figure, str]:
     pad = 0.05 * (high - low or 1.0)
     ax.plot([low - pad, high + pad], [low - pad, high + pad], "--", color=REFERENCE, linewidth=1,
             label="analytic = numeric")
+    if (factor := constant_factor(a, n)) is not None:  # the entries lie on another line: draw it, named
+        ax.plot([low - pad, high + pad], [factor * (low - pad), factor * (high + pad)], ":", color=THRESHOLD,
+                linewidth=1, label=f"analytic = {factor:.3g} × numeric")
+        ax.set_ylim(min(a.min(), n.min()) - pad, max(a.max(), n.max()) + pad)
     for chosen, colour, label in ((~wrong, YOURS, "entries that agree"), (wrong, THRESHOLD, "entries that disagree")):
         if chosen.any():
             ax.scatter(n[chosen], a[chosen], s=14, color=colour, label=label)
