@@ -22,7 +22,13 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, NullFormatter
 
 from grader.feedback.curves import reading
-from grader.feedback.plots import Image, canonical, planned_images, png_data_uri, serialised
+from grader.feedback.plots import (
+    Image,
+    canonical,
+    planned_images,
+    png_data_uri,
+    serialised,
+)
 
 YOURS, REFERENCE, THRESHOLD = "#1f5fa8", "#8c8c8c", "#c0392b"
 YOUR_LABEL, REFERENCE_LABEL, THRESHOLD_LABEL = "your run", "reference (typical run)", "pass threshold"

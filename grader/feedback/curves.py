@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from itertools import pairwise
 
 FLAT_BAND = 0.02        # a plateau moves by less than this fraction of the starting loss...
 FLAT_DROP = 0.10        # ...after dropping by less than this fraction: "not updated", not "converged"
@@ -90,8 +91,8 @@ def classify_loss(loss: list, reference: list | None = None) -> Shape:
     if last - values[lowest] > REBOUND * drop and lowest < len(values) - 1:
         return Shape("rising", lowest + 1, f"your loss falls until epoch {lowest + 1}, then rises again: the "
                      "steps become too large (or the learning rate grows)")
-    steps = [b - a for a, b in zip(values, values[1:])]
-    turns = sum(1 for a, b in zip(steps, steps[1:]) if a * b < 0)
+    steps = [b - a for a, b in pairwise(values)]
+    turns = sum(1 for a, b in pairwise(steps) if a * b < 0)
     mean_jump = sum(abs(s) for s in steps) / len(steps)
     if len(steps) >= 4 and turns > TURNS * (len(steps) - 1) and mean_jump > JUMP * drop:
         return Shape("oscillating", 0, "your loss jumps up and down: the steps are too large, or the gradient "
