@@ -349,7 +349,9 @@ def _validation_table(report) -> Table:
                 callback=checked_writable_folder)
 @click.option("--instructor", is_flag=True,
               help="Also write instructor-report.html next to each report (hidden checks' details included).")
-def report(folder, instructor):
+@click.option("--plots", type=click.Choice(["failed", "all"]), default="failed", show_default=True,
+              help="Which checks get figures: the failed ones, or all (passed checks' learning curves too).")
+def report(folder, instructor, plots):
     """Rebuild the reports in FOLDER from its stored results, without re-grading.
 
     FOLDER is the --out folder of `grade` (report.md, report.html) or of `grade-batch` (every student's
@@ -360,7 +362,7 @@ def report(folder, instructor):
 
     started = time.perf_counter()
     try:
-        batch = rebuild(folder, instructor=instructor)
+        batch = rebuild(folder, instructor=instructor, all_plots=plots == "all")
     except ResultsError as exc:
         raise click.UsageError(str(exc)) from None
     seconds = time.perf_counter() - started

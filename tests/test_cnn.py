@@ -308,7 +308,8 @@ def test_accuracy_check_trains_in_the_worker_and_scores_in_the_harness():
     artifacts = result.artifacts
     assert artifacts["device"] == "cpu" and artifacts["epochs_allowed"] == 2 and artifacts["epochs_run"] == 2
     assert 0.5 <= artifacts["accuracy"] <= 1 and artifacts["threshold"] == 0.5 and artifacts["seconds"] > 0
-    assert len(artifacts["history"]["val_loss"]) == 2 and artifacts["test_images"] == 360
+    assert len(artifacts["training"]["val_loss"]) == 2 and artifacts["test_images"] == 360
+    assert len(artifacts["training"]["metric"]) == 2 and artifacts["training"]["final"] == artifacts["accuracy"]
 
 
 def test_accuracy_below_threshold_fails_with_the_figures():

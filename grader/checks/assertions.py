@@ -11,17 +11,19 @@ import math
 
 import numpy as np
 
+from grader.checks.recording import gradient_record
 from grader.sandbox.wire import Unencodable
 
 MAX_ENTRIES_SHOWN = 3
 
 
 class CheckFailure(AssertionError):
-    """A failed check with a student-facing message and, optionally, the catalogued mistake it shows."""
+    """A failed check with a student-facing message and, optionally, the catalogued mistake it shows and data
+    for the report's figures (``artifacts``, merged into the check's artifacts: recorded on failure only)."""
 
-    def __init__(self, message: str, misconception: str | None = None):
+    def __init__(self, message: str, misconception: str | None = None, artifacts: dict | None = None):
         super().__init__(message)
-        self.message, self.misconception = message, misconception
+        self.message, self.misconception, self.artifacts = message, misconception, dict(artifacts or {})
 
 
 def fail(message: str, misconception: str | None = None):
@@ -211,6 +213,7 @@ def assert_gradient(analytic, numeric, what: str, tolerance: float = 1e-4) -> No
     error = relative_error(a, n)
     if not error <= tolerance:
         worst = np.unravel_index(int(np.argmax(np.abs(a - n))), a.shape) if a.ndim else ()
-        fail(f"{what}: analytic and numeric gradients disagree (relative error {error:.2g}, tolerance {tolerance:g})\n"
-             f"at index {list(int(i) for i in worst)}: analytic {_fmt(a[worst])}, numeric {_fmt(n[worst])}"
-             + (f"\n{_pattern(a, n, 1e-4, 1e-7)}" if _pattern(a, n, 1e-4, 1e-7) else ""))
+        message = (f"{what}: analytic and numeric gradients disagree (relative error {error:.2g}, tolerance "
+                   f"{tolerance:g})\nat index {list(int(i) for i in worst)}: analytic {_fmt(a[worst])}, numeric "
+                   f"{_fmt(n[worst])}" + (f"\n{_pattern(a, n, 1e-4, 1e-7)}" if _pattern(a, n, 1e-4, 1e-7) else ""))
+        raise CheckFailure(message, artifacts={"gradient": gradient_record(a, n, what, tolerance, error)})

@@ -268,6 +268,8 @@ def pytest_runtest_makereport(item, call):
             result.kind, result.message, mistake = _explain(call.excinfo, report)
             if mistake:
                 result.misconceptions.append(mistake)
+            if call.excinfo is not None and isinstance(call.excinfo.value, CheckFailure):
+                result.artifacts.update(call.excinfo.value.artifacts)  # e.g. both gradients, for the figure
         graded.record(result)
 
 

@@ -144,8 +144,7 @@ def _passes_with_standins(result: CheckResult, service: StandInService, parts: l
         service.names = ()
         result.calls[:] = saved_calls      # the student's own answers: what names a mistake
         result.served |= served_before
-    if not passed:
-        result.artifacts.clear()
+        result.artifacts.clear()           # the student's own run: what the report's figures call "your run"
         result.artifacts.update(saved_artifacts)
     return passed
 

@@ -12,6 +12,7 @@ from grader.core.assignment import Assignment
 from grader.core.types import ProbeFailure, Staged, StagedCode
 from grader.engine.cascade import attach_standins, charge_once
 from grader.engine.kinds import catalogue_for, kind_of
+from grader.engine.reference_curves import attach_reference_curves
 from grader.engine.results import build_results
 from grader.engine.sandbox_policy import require_strong
 from grader.engine.session import GradingSession, reference_for, run_checks
@@ -69,6 +70,7 @@ def grade(assignment: Assignment, submission: Path, public_only: bool = False, d
             with drawing_inputs(seed):
                 results, pytest_output = run_checks(session, public_only)
                 charge_once(assignment, student, results)
+            attach_reference_curves(assignment, results)
         finally:
             student.close()
             if catalogue is not None:

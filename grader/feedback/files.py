@@ -10,14 +10,16 @@ from grader.feedback.markdown import render_markdown
 INSTRUCTOR_REPORT = "instructor-report.html"
 
 
-def write_report_files(results: dict, out: Path, instructor: bool = False) -> None:
+def write_report_files(results: dict, out: Path, instructor: bool = False, all_plots: bool = False) -> None:
     """report.md and report.html (student view) from results already graded; with ``instructor``, also
-    instructor-report.html (every detail of every check, and the submission's output)."""
+    instructor-report.html (every detail of every check, and the submission's output); with ``all_plots``,
+    figures for passed checks too (by default only failed checks get them)."""
     out.mkdir(parents=True, exist_ok=True)
     (out / "report.md").write_text(render_markdown(results), encoding="utf-8")
-    (out / "report.html").write_text(render_html(results), encoding="utf-8")
+    (out / "report.html").write_text(render_html(results, all_plots=all_plots), encoding="utf-8")
     if instructor:
-        (out / INSTRUCTOR_REPORT).write_text(render_html(results, student_view=False), encoding="utf-8")
+        (out / INSTRUCTOR_REPORT).write_text(render_html(results, student_view=False, all_plots=all_plots),
+                                              encoding="utf-8")
 
 
 def write_reports(results: dict, out: Path) -> None:

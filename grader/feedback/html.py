@@ -14,10 +14,13 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from grader.core.paths import template_folders
+from grader.feedback.check_figures import planned_figures
 from grader.feedback.findings import NOTEBOOK_CELL
-from grader.feedback.plots import artifact_scalars, planned_images
+from grader.feedback.plots import artifact_scalars
 from grader.feedback.view import build_view, fmt_points
 
+#: The tag of a check the student's code failed whose points another part's mistake was charged with.
+CHARGED_ELSEWHERE = "charged-elsewhere"
 #: At most this many pictures in one report: each costs ~40 ms to draw, and a report should stay quick to render.
 MAX_IMAGES_PER_REPORT = 16
 
@@ -41,12 +44,14 @@ def _environment(folders: tuple[str, ...]) -> Environment:
     return env
 
 
-def render_html(results: dict, student_view: bool = True) -> str:
-    """report.html for one results dict; ``student_view`` hides hidden checks' details (see grader.feedback.view)."""
+def render_html(results: dict, student_view: bool = True, all_plots: bool = False) -> str:
+    """report.html for one results dict; ``student_view`` hides hidden checks' details (see grader.feedback.view);
+    figures are drawn for failed checks only, unless ``all_plots``."""
     view = build_view(results, student_view)
     figures, drawn, left_out = {}, 0, 0
+    charged = {str(t.get("number")) for t in results["tests"] if CHARGED_ELSEWHERE in (t.get("tags") or [])}
     for check in view.checks:
-        plan = planned_images(check.artifacts)
+        plan = planned_figures(check.artifacts, not check.passed or check.number in charged, all_plots)
         figures[check.number] = [draw() for draw in plan[:max(MAX_IMAGES_PER_REPORT - drawn, 0)]]
         drawn += len(figures[check.number])
         left_out += len(plan) - len(figures[check.number])

@@ -1,6 +1,7 @@
 """report.md: the report for an LMS comment box (plain Markdown), in report.html's order (most important first)."""
 from __future__ import annotations
 
+from grader.feedback.check_figures import figure_readings
 from grader.feedback.findings import NOTEBOOK_CELL, FailureGroup, Misconception, Where
 from grader.feedback.plots import artifact_scalars
 from grader.feedback.view import CheckView, ReportView, build_view, clean_text, fmt_points
@@ -62,6 +63,7 @@ def _md_group(group: FailureGroup, explained: bool) -> list[str]:
     values = artifact_scalars(check.artifacts)
     if values:
         lines += [" · ".join(f"{_md_escape(k)}: {_md_escape(v)}" for k, v in values), ""]
+    lines += [x for text in figure_readings(check.artifacts) for x in (f"*{_md_escape(text)}*", "")]
     if group.others:
         numbers = ", ".join(c.number for c in group.others)
         lost = f"{fmt_points(group.points_lost)} of {fmt_points(group.max_score)} points lost in all"

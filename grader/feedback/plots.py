@@ -2,7 +2,13 @@
 
 What a check author may put in the ``artifacts`` fixture, and what the report draws from it. Values must be
 plain JSON data (lists, numbers, strings; call ``.tolist()`` on arrays). Unknown shapes are ignored, never an
-error, so a check cannot break its report.
+error, so a check cannot break its report. Figures are drawn for checks the student's code failed (also
+those charged to another part's mistake); passed checks get theirs only with ``nngrade report DIR --plots all``.
+
+A training check should record ``artifacts["training"] = training_record(...)`` and a gradient check gets
+``artifacts["gradient"]`` from ``assert_gradient`` when it fails (:mod:`grader.checks.recording`): those are
+drawn first, against the reference and the threshold, with a one-line reading
+(:mod:`grader.feedback.check_figures`). The generic shapes below are for anything else.
 
 Learning curves — every numeric series becomes a small line plot (one panel per series):
 
@@ -59,7 +65,8 @@ MAX_POINTS = 2000
 MAX_CONFUSION = 30
 MAX_SCALAR_TEXT = 200
 DPI = 100
-RESERVED_KEYS = {"student_visible", "class_names", "extent", "points", "point_labels", "confusion", "grid"}
+RESERVED_KEYS = {"student_visible", "class_names", "extent", "points", "point_labels", "confusion", "grid",
+                 "training", "gradient"}  # the last two: drawn by grader.feedback.check_figures
 _PAIRED_PREFIXES = ("val_", "validation_", "test_")
 
 
@@ -76,7 +83,7 @@ class Image:
 _DRAWING = threading.Lock()
 
 
-def _serialised(draw):
+def serialised(draw):
     """Draw one figure at a time: matplotlib's font cache is shared and not thread-safe (a batch may render
     reports from several threads)."""
     @functools.wraps(draw)
@@ -86,7 +93,7 @@ def _serialised(draw):
     return locked
 
 
-def _png_data_uri(fig: Figure) -> str:
+def png_data_uri(fig: Figure) -> str:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
@@ -190,7 +197,7 @@ def _not_finite_note(lines) -> str:
 
 
 @functools.lru_cache(maxsize=512)
-@_serialised
+@serialised
 def _series_image(panel_json: str) -> Image:
     title, lines = json.loads(panel_json)
     fig = Figure(figsize=(3.6, 2.3))
@@ -211,7 +218,7 @@ def _series_image(panel_json: str) -> Image:
     finite = [y for y in first[2] if math.isfinite(y)]
     summary = f"from {finite[0]:.4g} to {finite[-1]:.4g}" if finite else "no finite values"
     alt = f"Line plot of {title} over {len(first[2])} epochs, {summary}"
-    return Image(title, alt, _not_finite_note(lines), _png_data_uri(fig))
+    return Image(title, alt, _not_finite_note(lines), png_data_uri(fig))
 
 
 def _confusion_matrix(artifacts: dict) -> list[list[float]] | None:
@@ -225,7 +232,7 @@ def _confusion_matrix(artifacts: dict) -> list[list[float]] | None:
 
 
 @functools.lru_cache(maxsize=256)
-@_serialised
+@serialised
 def _confusion_image(matrix_json: str) -> Image:
     matrix, names = json.loads(matrix_json)
     n = len(matrix)
@@ -253,7 +260,7 @@ def _confusion_image(matrix_json: str) -> Image:
     correct = sum(matrix[i][i] for i in range(n))
     caption = f"{correct:g} of {total:g} on the diagonal (correct)" if total else ""
     alt = f"Confusion matrix of {n} classes; {caption}"
-    return Image("Confusion matrix", alt, caption, _png_data_uri(fig))
+    return Image("Confusion matrix", alt, caption, png_data_uri(fig))
 
 
 def _decision_grid(artifacts: dict) -> list[list[float]] | None:
@@ -284,7 +291,7 @@ def _points(artifacts: dict) -> tuple[list[list[float]], list[float] | None]:
 
 
 @functools.lru_cache(maxsize=128)
-@_serialised
+@serialised
 def _regions_image(regions_json: str) -> Image:
     grid, extent, points, labels = json.loads(regions_json)
     fig = Figure(figsize=(3.4, 3.0))
@@ -308,10 +315,10 @@ def _regions_image(regions_json: str) -> Image:
     fig.subplots_adjust(left=0.1, right=0.97, top=0.91, bottom=0.09)
     what = f"{len(classes)} predicted classes" if integers else "predicted values"
     caption = f"{what} over the plane" + (f", with {len(points)} data points" if points else "")
-    return Image("Decision regions", f"Decision regions: {caption}", caption, _png_data_uri(fig))
+    return Image("Decision regions", f"Decision regions: {caption}", caption, png_data_uri(fig))
 
 
-def _canonical(value) -> str:
+def canonical(value) -> str:
     return json.dumps(value, sort_keys=True, allow_nan=True)
 
 
@@ -320,18 +327,18 @@ def planned_images(artifacts: dict) -> list[Callable[[], Image]]:
     first; a caller can count them and draw only as many as it has room for."""
     if not isinstance(artifacts, dict):
         return []
-    plan = [functools.partial(_series_image, _canonical([title, lines]))
+    plan = [functools.partial(_series_image, canonical([title, lines]))
             for title, lines in _series_panels(numeric_series(artifacts))]
     if (matrix := _confusion_matrix(artifacts)) is not None:
         names = artifacts.get("class_names")
         names = [str(n)[:20] for n in names] if isinstance(names, list) else None
-        plan.append(functools.partial(_confusion_image, _canonical([matrix, names])))
+        plan.append(functools.partial(_confusion_image, canonical([matrix, names])))
     if (grid := _decision_grid(artifacts)) is not None:
         extent = artifacts.get("extent")
         if not (isinstance(extent, list) and len(extent) == 4 and all(_number(v) is not None for v in extent)):
             extent = None
         points, labels = _points(artifacts)
-        plan.append(functools.partial(_regions_image, _canonical([grid, extent, points, labels])))
+        plan.append(functools.partial(_regions_image, canonical([grid, extent, points, labels])))
     return plan
 
 
@@ -358,7 +365,7 @@ def artifact_scalars(artifacts: dict) -> list[tuple[str, str]]:
 
 
 @functools.lru_cache(maxsize=64)
-@_serialised
+@serialised
 def _histogram_image(scores_json: str) -> Image:
     scores, max_score, unit = json.loads(scores_json)
     fig = Figure(figsize=(5.0, 2.6))
@@ -372,9 +379,9 @@ def _histogram_image(scores_json: str) -> Image:
     ax.grid(axis="y", alpha=0.3)
     fig.subplots_adjust(left=0.1, right=0.98, top=0.95, bottom=0.17)
     alt = f"Histogram of {len(scores)} scores between 0 and {max_score:g} {unit}"
-    return Image("Score distribution", alt, "", _png_data_uri(fig))
+    return Image("Score distribution", alt, "", png_data_uri(fig))
 
 
 def score_histogram(scores: list[float], max_score: float, unit: str = "points") -> Image:
     """A histogram of the class's scores on [0, max_score]."""
-    return _histogram_image(_canonical([[float(s) for s in scores], float(max_score), unit]))
+    return _histogram_image(canonical([[float(s) for s in scores], float(max_score), unit]))

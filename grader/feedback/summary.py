@@ -263,21 +263,22 @@ def write_class_outputs(batch_dir: Path) -> Batch:
     return batch
 
 
-def rebuild(folder: Path, instructor: bool = False) -> Batch | None:
-    """``nngrade report DIR``: re-render the reports from stored results (a batch: also the class outputs).
+def rebuild(folder: Path, instructor: bool = False, all_plots: bool = False) -> Batch | None:
+    """``nngrade report DIR``: re-render the reports from stored results (a batch: also the class outputs);
+    ``all_plots`` draws the figures of passed checks too.
 
     Returns the batch, or ``None`` for a single submission's folder. Raises ResultsError when ``folder``
     holds neither ``results.json`` nor ``*/results.json``, or its one results.json is unreadable.
     """
     folder = Path(folder)
     if (folder / RESULTS).is_file():
-        write_report_files(load_results(folder / RESULTS), folder, instructor)
+        write_report_files(load_results(folder / RESULTS), folder, instructor, all_plots)
         return None
     if not folder.is_dir() or not is_batch(folder):
         raise ResultsError(f"{folder} holds no {RESULTS} (one graded submission) and no <student>/{RESULTS} "
                            "(a graded batch); give the --out folder of `nngrade grade` or `nngrade grade-batch`")
     batch = load_batch(folder)
     for submission in batch.submissions:
-        write_report_files(submission.results, folder / submission.student, instructor)
+        write_report_files(submission.results, folder / submission.student, instructor, all_plots)
     _write_class_files(batch)
     return batch

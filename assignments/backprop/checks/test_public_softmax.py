@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from grader.checks import assert_close, fail, rng_for
+from grader.checks import assert_close, fail, rng_for, training_record
 
 RNG = rng_for(12)
 K, D, M = 6, 5, 4
@@ -68,11 +68,12 @@ def test_train_softmax(student, thresholds, digits, artifacts):
     got = student.run("train_softmax", {"X_train": X_train, "Y_train": np.eye(10)[labels_train],
                                         "X_test": X_test, "epochs": 150, "rho": 1.0})
     history = got["history"]
-    artifacts["history"] = history.tolist()
+    artifacts["training"] = training_record("train_softmax on the ten digits", history, thresholds["softmax_accuracy"])
     Q_test = np.asarray(got["Q_test"])
     if Q_test.shape != (len(X_test), 10):
         fail(f"softmax_forward on the trained parameters gave shape {Q_test.shape}, expected {(len(X_test), 10)}")
     accuracy = float(np.mean(Q_test.argmax(axis=1) == labels_test))
+    artifacts["training"]["final"] = accuracy
     if not history[-1] < history[0]:
         fail(f"the training loss did not go down (first epoch {history[0]:.4g}, last {history[-1]:.4g})")
     if not accuracy >= thresholds["softmax_accuracy"]:

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import torch
 
-from grader.checks import ProbeFailure, fail, fresh_seed
+from grader.checks import ProbeFailure, fail, fresh_seed, training_record
 from grader.checks.datasets import DatasetError, load_images
 from grader.engine.pytest_plugin import *  # noqa: F401,F403
 
@@ -64,11 +64,14 @@ def accuracy_check(student, thresholds, assignment, artifacts, checks_so_far):
         artifacts.update({"dataset": data.source, "test_images": int(len(data.y_test)), "threshold": threshold,
                           "device": answer["device"], "gpu": answer["gpu"], "epochs_allowed": answer["epochs_allowed"],
                           "epochs_run": len(history.get("val_loss", [])), "seconds": round(float(answer["seconds"]), 2),
-                          "history": history})
+                          "training": training_record(f"your CNN on {data.source}", history.get("train_loss", []),
+                                                      threshold, metric=history.get("val_accuracy"),
+                                                      metric_name="validation accuracy",
+                                                      val_loss=history.get("val_loss"))})
         if predictions.shape != data.y_test.shape:
             fail(f"predict returned {predictions.size} predictions for {len(data.y_test)} test images")
         accuracy = float(np.mean(predictions == data.y_test))
-        artifacts["accuracy"] = round(accuracy, 4)
+        artifacts["accuracy"] = artifacts["training"]["final"] = round(accuracy, 4)
         where = (f"trained for {artifacts['epochs_run']} of at most {answer['epochs_allowed']} epochs on "
                  f"{answer['device']} in {answer['seconds']:.1f} s")
         if accuracy < threshold:

@@ -44,7 +44,7 @@ def _check_gradient(analytic, numeric, what, own_numeric=None, tolerance=1e-4):
                             "compute something other than the assignment's (average) cross-entropy.")
                 else:
                     note = "\nIt does not match the numeric gradient of your own loss and forward functions either."
-        raise CheckFailure(failure.message + note, failure.misconception) from None
+        raise CheckFailure(failure.message + note, failure.misconception, failure.artifacts) from None
 
 
 @pytest.fixture

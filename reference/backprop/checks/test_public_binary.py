@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from grader.checks import assert_close, fail, rng_for
+from grader.checks import assert_close, fail, rng_for, training_record
 
 RNG = rng_for(11)
 K, D = 7, 5
@@ -71,8 +71,9 @@ def test_train_logistic(student, thresholds, digits, artifacts):
     got = student.run("train_logistic", {"X_train": X_train, "y_train": y_train, "X_test": X_test,
                                          "epochs": 200, "rho": 0.5})
     history = got["history"]
-    artifacts["history"] = history.tolist()
+    artifacts["training"] = training_record("train_logistic on digits 3 vs 8", history, thresholds["binary_accuracy"])
     accuracy = float(np.mean((np.asarray(got["q_test"]) >= 0.5) == y_test))
+    artifacts["training"]["final"] = accuracy
     if len(history) != 200:
         fail(f"loss_history has {len(history)} entries for 200 epochs (one loss per epoch)")
     if not history[-1] < history[0]:

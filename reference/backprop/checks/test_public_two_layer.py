@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from grader.checks import assert_close, fail, rng_for
+from grader.checks import assert_close, fail, rng_for, training_record
 
 RNG = rng_for(13)
 K, D, H = 6, 4, 3
@@ -57,8 +57,10 @@ def test_train_two_layer(student, thresholds, digits, artifacts):
     got = student.run("train_two_layer", {"X_train": X_train, "y_train": y_train, "X_test": X_test,
                                           "n_h": 8, "epochs": 300, "rho": 0.5})
     history = got["history"]
-    artifacts["history"] = history.tolist()
+    artifacts["training"] = training_record("train_two_layer on digits 3 vs 8", history,
+                                            thresholds["two_layer_accuracy"])
     accuracy = float(np.mean((np.asarray(got["q_test"]) >= 0.5) == y_test))
+    artifacts["training"]["final"] = accuracy
     if not history[-1] < history[0]:
         fail(f"the training loss did not go down (first epoch {history[0]:.4g}, last {history[-1]:.4g})")
     if not accuracy >= thresholds["two_layer_accuracy"]:

@@ -23,7 +23,8 @@ import math
 import numpy as np
 
 from grader.checks.inputs import fresh_seed, rng_for  # noqa: F401 (rng_for: the check files' import)
-from grader.checks import CheckFailure, ProbeFailure, assert_close, assert_gradient, compare, fail, relative_error
+from grader.checks import (CheckFailure, ProbeFailure, assert_close, assert_gradient, compare, fail, relative_error,
+                           training_record)
 
 #: Relative error tolerated between analytic and central-difference gradients.
 GRADIENT_TOLERANCE = 1e-4
@@ -865,13 +866,12 @@ def run_training_check(student, reference, thresholds: dict, artifacts: dict, ta
     except ProbeFailure as failure:
         raise ProbeFailure(failure.kind, f"{failure.message}\n{likely_causes(problems)}", failure.error) from None
     losses = [float(v) for v in answer["losses"] or []]
-    if losses:
-        artifacts["history"] = losses
+    artifacts["training"] = training_record(f"NeuralNetwork.fit on {label}", losses, threshold)
     try:
         accuracy = accuracy_of(answer["predictions"], y_test)
     except CheckFailure as failure:
         fail(f"{failure.message}\n{likely_causes(problems)}")
-    artifacts["accuracy"] = accuracy
+    artifacts["accuracy"] = artifacts["training"]["final"] = accuracy
     if accuracy < threshold:
         curve = ", ".join(f"{v:.3g}" for v in losses[:: max(1, len(losses) // 8)])
         fail(f"reached {accuracy:.1%} test accuracy on {label}; the check asks for {threshold:.0%}.\n"

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from grader.checks import assert_close, fail, fresh_seed, rng_for
+from grader.checks import assert_close, fail, fresh_seed, rng_for, training_record
 
 RNG = rng_for(31)
 K, D, M = 6, 5, 4
@@ -49,8 +49,10 @@ def test_train_softmax_autograd(student, thresholds, digits, artifacts):
     got = student.run("train_softmax_autograd", {"X_train": X_train, "Y_train": np.eye(10, dtype=np.float32)[y_train],
                                                  "X_test": X_test, "epochs": 100, "rho": 0.5, "seed": fresh_seed(0)})
     history = got["history"]
-    artifacts["history"] = history.tolist()
+    artifacts["training"] = training_record("train_softmax_autograd on the ten digits", history,
+                                            thresholds["autograd_accuracy"])
     accuracy = float(np.mean(got["predictions"] == y_test))
+    artifacts["training"]["final"] = accuracy
     if not np.all(np.isfinite(history)):
         fail("the training loss became nan or inf: are the gradients reset to zero after each update?")
     if not accuracy >= thresholds["autograd_accuracy"]:

@@ -4,7 +4,7 @@ import math
 import numpy as np
 import pytest
 
-from grader.checks import assert_close, fail, fresh_seed, rng_for
+from grader.checks import assert_close, fail, fresh_seed, rng_for, training_record
 
 EPOCHS, BATCH = 4, 32
 
@@ -53,8 +53,9 @@ def test_train_model_zero_grad(student, digits):
 @pytest.mark.check("train_model: test accuracy with a linear model", points=2)
 def test_train_model_accuracy(student, digits, thresholds, artifacts):
     got, _, y_test = _train_model(student, digits)
-    artifacts["history"] = got["history"].tolist()
-    accuracy = float(np.mean(got["predictions"] == y_test))
+    artifacts["training"] = training_record("train_model (SGD) on the ten digits", got["history"],
+                                            thresholds["sgd_accuracy"])
+    accuracy = artifacts["training"]["final"] = float(np.mean(got["predictions"] == y_test))
     if not accuracy >= thresholds["sgd_accuracy"]:
         fail(f"test accuracy {accuracy:.3f} after {EPOCHS} epochs of SGD (lr=0.1, batches of {BATCH}); at least "
              f"{thresholds['sgd_accuracy']:.2f} is expected")
@@ -87,8 +88,9 @@ def test_train_adam_schedule(student, digits):
 @pytest.mark.check("train_adam: test accuracy with a linear model", points=2)
 def test_train_adam_accuracy(student, digits, thresholds, artifacts):
     got, y_test = _train_adam(student, digits)
-    artifacts["history"] = got["history"].tolist()
-    accuracy = float(np.mean(got["predictions"] == y_test))
+    artifacts["training"] = training_record("train_adam on the ten digits", got["history"],
+                                            thresholds["adam_accuracy"])
+    accuracy = artifacts["training"]["final"] = float(np.mean(got["predictions"] == y_test))
     if not accuracy >= thresholds["adam_accuracy"]:
         fail(f"test accuracy {accuracy:.3f} after {EPOCHS} epochs of Adam; at least "
              f"{thresholds['adam_accuracy']:.2f} is expected")
