@@ -120,3 +120,29 @@ def test_pages_fit_the_screen_and_every_image_loads(browser, report_dir, metrics
         assert message.is_displayed() and "transpose" in message.text
         assert message.value_of_css_property("white-space") == "pre-wrap"
         assert "mono" in message.value_of_css_property("font-family").lower()
+
+
+OVERFLOW = """const outside = [...document.body.querySelectorAll('*')].filter(e => !e.closest('.table-wrap'))
+    .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1).map(e => e.tagName + '.' + e.className);
+return {outside: outside, scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth,
+        boxes: [...document.querySelectorAll('.table-wrap')].map(w => w.getBoundingClientRect().right)};"""
+
+
+def test_summary_of_a_varied_class_fits_a_phone(browser, tmp_path):
+    """Long unbroken ids and titles, the skeleton, an empty submission: at 390 px nothing pokes out of the page;
+    tables too wide scroll inside their own box."""
+    from report_samples import nothing_results, skeleton_results, with_mistakes
+
+    long_id = "student_" + "x" * 70
+    mistake = "a-mistake-id-without-any-spaces-" + "y" * 40
+    for seed, student in enumerate([long_id, "bob", "carol"]):
+        write_reports(with_mistakes(sample_results(seed=seed, curves=False), [(mistake, 3.0), ("other", 1.0)]),
+                      tmp_path / student)
+    write_reports(skeleton_results(), tmp_path / "dora")
+    write_reports(nothing_results(), tmp_path / "ed")
+    write_class_outputs(tmp_path)
+    _open(browser, tmp_path / "summary.html", PHONE)
+    layout = browser.execute_script(OVERFLOW)
+    assert layout["outside"] == []
+    assert layout["scrollWidth"] <= layout["innerWidth"] == PHONE["width"]
+    assert layout["boxes"] and max(layout["boxes"]) <= PHONE["width"]
