@@ -312,14 +312,15 @@ def _validation_table(report) -> Table:
 @main.command()
 @click.argument("folder", type=click.Path(path_type=Path, exists=True, file_okay=False))
 @click.option("--instructor", is_flag=True,
-              help="Also write instructor-report.html next to each report (hidden checks' details included).")
+              help="Also write instructor-report.html (hidden checks' details included) next to a single "
+                   "submission's report; a batch always gets them, as its summary links to them.")
 def report(folder, instructor):
     """Rebuild the reports in FOLDER from its stored results, without re-grading.
 
     FOLDER is the --out folder of `grade` (report.md, report.html) or of `grade-batch` (every student's
-    reports, gradebook.csv and summary.html).
+    reports and instructor-report.html, gradebook.csv, misconceptions.csv and summary.html).
     """
-    from grader.feedback.summary import GRADEBOOK, SUMMARY, rebuild
+    from grader.feedback.summary import GRADEBOOK, MISCONCEPTIONS, SUMMARY, rebuild
     from grader.feedback.view import ResultsError
 
     started = time.perf_counter()
@@ -333,8 +334,8 @@ def report(folder, instructor):
         return
     for problem in batch.problems:
         console.print(f"[yellow]skipped:[/] {problem}")
-    console.print(f"Rewrote the reports of {len(batch.submissions)} submissions, {folder}/{GRADEBOOK} and "
-                  f"{folder}/{SUMMARY} ({seconds:.1f} s)")
+    console.print(f"Rewrote the reports of {len(batch.submissions)} submissions, {folder}/{GRADEBOOK}, "
+                  f"{folder}/{MISCONCEPTIONS} and {folder}/{SUMMARY} ({seconds:.1f} s)")
 
 
 @main.command()

@@ -357,6 +357,9 @@ def test_report_command_rebuilds_a_batch_without_regrading(batch_dir):
     assert (batch_dir / "alice" / "report.html").exists() and (batch_dir / "bob" / "report.html").exists()
     assert (batch_dir / "bob" / "results.json").read_bytes() == before
     assert (batch_dir / "gradebook.csv").exists() and (batch_dir / "summary.html").exists()
+    assert (batch_dir / "misconceptions.csv").exists()
+    for student in ("alice", "bob", "carol", "dave", "=HYPERLINK(1)"):        # the summary links to them
+        assert (batch_dir / student / "instructor-report.html").is_file()
 
 
 def test_report_command_explains_a_folder_without_results(tmp_path):
