@@ -64,7 +64,7 @@ def gradebook_csv(batch: Batch) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["student_id"] + [spreadsheet_safe(clean_text(c, 300)) for c in columns] + ["total", "max"]
                     + sandbox + ["status", "percentage"]
-                    + [spreadsheet_safe(MISTAKE_COLUMN + m) for m in mistake_ids])
+                    + [MISTAKE_COLUMN + m for m in mistake_ids])
     for student, scores, total, max_score, results in rows:
         made = {m.id for m in mistakes_of(results)}
         writer.writerow([spreadsheet_safe(student)] + [fmt_points(scores[c]) if c in scores else "" for c in columns]

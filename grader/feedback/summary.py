@@ -108,6 +108,11 @@ class StudentRow:
         return instructor_link(self.student)
 
     @property
+    def counted(self) -> bool:
+        """Whether the student's checks and mistakes count in the class's pass rates and mistakes."""
+        return self.standing.status in COUNTED
+
+    @property
     def percentage(self) -> float:
         return 100 * self.score / self.max_score if self.max_score else 0.0
 
@@ -135,7 +140,7 @@ class SummaryView:
 
     @property
     def counted(self) -> int:
-        return sum(s.standing.status in COUNTED for s in self.students)
+        return sum(s.counted for s in self.students)
 
 
 def instructor_link(student: str) -> str:
