@@ -97,10 +97,16 @@ def test_work_beyond_the_skeleton_is_graded_not_skeleton():
     partial["tests"][4].update(status="passed", score=partial["tests"][4]["max_score"], output="")
     partial["score"] = partial["tests"][4]["max_score"]
     assert standing_of(partial).status == GRADED
-    wrong = skeleton_results()                         # one method written wrong: it fails, not with the placeholder
-    wrong["tests"][0]["output"] = "output: got 0.5, expected 0.25"
-    wrong["extra_data"]["checks"][0]["kind"] = "failed"
+    wrong = skeleton_results()                         # most methods written, wrong: failing, not with the placeholder
+    for test, check in list(zip(wrong["tests"], wrong["extra_data"]["checks"]))[:5]:
+        test["output"] = "output: got 0.5, expected 0.25"
+        check["kind"] = "failed"
     assert standing_of(wrong).status == GRADED
+    mostly = skeleton_results()                        # a placeholder's result fails what uses it: still the skeleton
+    for test, check in list(zip(mostly["tests"], mostly["extra_data"]["checks"]))[:4]:
+        test["output"] = "y_block is a ellipsis, not a torch tensor"
+        check["kind"] = "failed"
+    assert standing_of(mostly).label == SKELETON
 
 
 def test_skeleton_and_nothing_are_shown_as_such_and_left_out_of_pass_rates(tmp_path):
