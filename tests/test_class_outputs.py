@@ -171,3 +171,9 @@ def test_csv_cells_never_start_a_formula(tmp_path):
         assert not [cell for cell in cells if cell[:1] in ("=", "+", "-", "@")]
         assert "'=HYPERLINK(1)" in cells and "'-2" in cells
     assert "'+SUM(A1:A9)" in (tmp_path / "misconceptions.csv").read_text(encoding="utf-8")
+
+
+def test_a_class_with_no_graded_code_says_so_instead_of_an_empty_table(tmp_path):
+    soup = _soup(_class(tmp_path, {"ann": skeleton_results(), "ben": nothing_results()}))
+    assert soup.find(id="checks") is None
+    assert "No submission's code was graded" in soup.get_text()
