@@ -1,7 +1,6 @@
 """The ``nngrade`` command (CONTRACT §1). Exit status: 0 when grading ran, 2 usage error, 1 grader failure."""
 from __future__ import annotations
 
-import os
 import sys
 import time
 from pathlib import Path
@@ -11,9 +10,13 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from grader.cli_course import init, new
+from grader.cli_options import checked_out, checked_writable_folder, course_variable, own_course
 from grader.core import assignment as assignments
 from grader.core.assignment import AssignmentError
-from grader.core.paths import COURSE_VARIABLE, course_root
+from grader.core.course import CourseError, course_name
+from grader.core.paths import COURSE_VARIABLE, course_root, find_course
+from grader.core.schema import shorten
 
 console = Console(highlight=False)
 
@@ -29,19 +32,30 @@ class _Group(click.Group):
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
-        except AssignmentError as exc:  # a broken course file is the user's to fix
+        except (AssignmentError, CourseError) as exc:  # a broken course file is the user's to fix
             raise click.UsageError(str(exc)) from None
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="nngrade")
 @click.option("--course", type=click.Path(path_type=Path, exists=True, file_okay=False),
-              help=f"The course folder (reference/, assignments/, samples/, templates/) [default: ${COURSE_VARIABLE}, "
-                   "else the source checkout, else the current folder].")
-def main(course):
+              help=f"The course folder (course.toml, reference/, assignments/, samples/, templates/) [default: "
+                   f"${COURSE_VARIABLE}, else the nearest folder holding a course.toml, here or above, else the "
+                   "built-in course].")
+@click.pass_context
+def main(ctx, course):
     """Exercises and trustworthy grading for a neural-networks course."""
-    if course is not None:  # an environment variable, so that harness processes and workers see it too
-        os.environ[COURSE_VARIABLE] = str(course.resolve())
+    if ctx.invoked_subcommand == "init":  # it makes a course; it uses none
+        return
+    if course is not None:
+        ctx.with_resource(course_variable(course.resolve()))
+    choice = find_course()
+    ctx.with_resource(course_variable(choice.root))
+    click.echo(f"course: {course_name(choice.root)}, {choice.root} ({choice.reason})", err=True)
+
+
+main.add_command(init)
+main.add_command(new)
 
 
 def _exit_on_grader_errors(results: dict) -> None:
@@ -91,13 +105,14 @@ def list_command():
 
 @main.command()
 @click.argument("assignment")
-@click.option("--out", type=click.Path(path_type=Path), help="Where to write the bundle (default assignments/NAME).")
+@click.option("--out", type=click.Path(path_type=Path), callback=checked_out("folder"),
+              help="Where to write the bundle (default assignments/NAME).")
 def release(assignment, out):
     """Build the student bundle from reference/ASSIGNMENT."""
     from grader.authoring.release import release as do_release
 
     a = _load(assignment)
-    target = out or course_root() / "assignments" / a.name
+    target = out or own_course() / "assignments" / a.name
     do_release(a, target)
     console.print(f"Released {a.name} to {target}")
 
@@ -108,7 +123,8 @@ def _print_results(results: dict, show_hidden: bool) -> None:
         if not show_hidden and test["visibility"] != "visible":
             continue
         ok = test["status"] == "passed"
-        message = escape(test["output"].splitlines()[0][:100]) if test["output"] else ""  # student text: no markup
+        # the first line, whole words only (the full text is in report.md); student text: no markup
+        message = escape(shorten(test["output"].splitlines()[0], 160)) if test["output"] else ""
         table.add_row(test["number"], test["name"], f"{test['score']:g}/{test['max_score']:g}",
                       "[green]passed[/]" if ok else "[red]failed[/]", message)
     console.print(table)
@@ -121,22 +137,41 @@ def _print_results(results: dict, show_hidden: bool) -> None:
 @main.command()
 @click.argument("assignment")
 @click.argument("submission", required=False, type=click.Path(path_type=Path))
-def check(assignment, submission):
-    """Student self-check: the public checks, as a table."""
+@click.option("--verbose", "-v", is_flag=True, help="Also show each failed check's evidence (arrays, values).")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the results as JSON for tools (see grader/feedback/terminal.py), and nothing else on stdout.")
+def check(assignment, submission, verbose, as_json):
+    """Student self-check: the public checks, failed ones with their whole message, likely mistake and hint."""
+    import contextlib
+    import json
+
+    from grader.engine.declared import hidden_checks_summary
     from grader.engine.grade import grade
+    from grader.feedback.terminal import HiddenChecks, print_check, results_for_tools
 
     a = _load(assignment)
     submission = submission or Path.cwd()
-    _announce_sandbox(a, self_check=True)
-    results = grade(a, submission, public_only=True)
-    _print_results(results, show_hidden=False)
-    _exit_on_grader_errors(results)
+    if not submission.exists():
+        raise click.UsageError(f"{submission} does not exist")
+    counted = hidden_checks_summary(a)
+    hidden = HiddenChecks(*counted) if counted else None
+    # With --json, stdout carries the document only: the sandbox line and any error go to stderr.
+    with contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext():
+        _announce_sandbox(a, self_check=True)
+        results = grade(a, submission, public_only=True)
+        if not as_json:
+            print_check(results, console, hidden, verbose=verbose)
+    if as_json:
+        click.echo(json.dumps(results_for_tools(results, hidden), indent=1))
+    with contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext():
+        _exit_on_grader_errors(results)
 
 
 @main.command()
 @click.argument("assignment")
 @click.argument("submission", type=click.Path(path_type=Path))
-@click.option("--out", required=True, type=click.Path(path_type=Path), help="Folder for results.json and the reports.")
+@click.option("--out", required=True, type=click.Path(path_type=Path), callback=checked_out("folder"),
+              help="Folder for results.json and the reports.")
 @click.option("--seed", type=click.IntRange(min=0), default=None,
               help="Draw the checks' inputs with this seed (the extra_data.seed of a results.json reproduces its "
                    "grading) [default: a new random one; 0 is the self-check's inputs].")
@@ -165,7 +200,7 @@ def grade(assignment, submission, out, seed, allow_weak_sandbox):
 @main.command("grade-batch")
 @click.argument("assignment")
 @click.argument("submissions", type=click.Path(path_type=Path, exists=True, file_okay=False))
-@click.option("--out", required=True, type=click.Path(path_type=Path, file_okay=False),
+@click.option("--out", required=True, type=click.Path(path_type=Path), callback=checked_out("folder"),
               help="Folder for OUT/<student>/, gradebook.csv and the class summary.")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Submissions graded at once on this machine [default: the number of cores].")
@@ -218,7 +253,7 @@ def grade_batch(assignment, submissions, out, workers, scheduler, transfer, regr
 
 @main.command("export-gradescope")
 @click.argument("assignment")
-@click.option("--out", required=True, type=click.Path(path_type=Path, dir_okay=False),
+@click.option("--out", required=True, type=click.Path(path_type=Path), callback=checked_out("file"),
               help="The autograder zip to write (e.g. autograder.zip).")
 @click.option("--allow-weak-sandbox", is_flag=True,
               help="The autograder grades even where Gradescope's machine cannot isolate student code strongly "
@@ -310,7 +345,8 @@ def _validation_table(report) -> Table:
 
 
 @main.command()
-@click.argument("folder", type=click.Path(path_type=Path, exists=True, file_okay=False))
+@click.argument("folder", type=click.Path(path_type=Path, exists=True, file_okay=False),
+                callback=checked_writable_folder)
 @click.option("--instructor", is_flag=True,
               help="Also write instructor-report.html (hidden checks' details included) next to a single "
                    "submission's report; a batch always gets them, as its summary links to them.")
@@ -341,7 +377,8 @@ def report(folder, instructor):
 @main.command()
 @click.option("--assignment", "name", default="numpy_nn", show_default=True,
               help="Whose sample class to grade (samples/ASSIGNMENT).")
-@click.option("--out", type=click.Path(path_type=Path), help="Output folder (default ./nngrade-demo/ASSIGNMENT).")
+@click.option("--out", type=click.Path(path_type=Path), callback=checked_out("folder"),
+              help="Output folder (default ./nngrade-demo/ASSIGNMENT).")
 @click.option("--workers", type=int, help="Submissions graded in parallel (default: the core count).")
 @click.option("--allow-weak-sandbox", is_flag=True, help=_ALLOW_WEAK_HELP)
 def demo(name, out, workers, allow_weak_sandbox):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from grader.checks import compare
-from grader.core.schema import misconception_lines
+from grader.core.schema import HIDDEN_OUTPUTS, STUDENT_SAFE, hidden_check_lines, misconception_lines
 
 TRANSPOSED = {"id": "dense-weight-gradient-transposed", "title": "Weight gradient transposed",
               "explanation": "The weight gradient is input.T @ output_error, with the shape of the weights.",
@@ -23,9 +23,21 @@ def _test(number, name, points, passed, output="", kind="", hidden=False):
             "tags": [name.split(".")[0].split(":")[0]] + ([kind] if kind else [])}
 
 
+def _student_safe(tests: list[dict], checks: list[dict]) -> None:
+    """What grader.engine.results writes: a failed hidden check's output says only what students may see; its
+    whole message goes to extra_data.checks[i].instructor_output."""
+    for test, check in zip(tests, checks):
+        kind = test["tags"][1] if len(test["tags"]) > 1 else ""
+        if test["visibility"] != "visible" and test["status"] != "passed" and kind not in ("import", "grader"):
+            check["instructor_output"] = test["output"]
+            kept = [line for line in test["output"].split("\n") if line.startswith(("Likely mistake: ", "Hint: "))]
+            test["output"] = "\n".join(kept + hidden_check_lines(test["name"], kind))
+
+
 def sample_results(seed: int = 0, fail_dense: bool = True, timeout: bool = True, hidden_fails: bool = True,
-                   curves: bool = True, seconds: float = 3.0) -> dict:
-    """One submission's results: some checks pass, some fail (a misconception, a timeout, a hidden failure)."""
+                   curves: bool = True, seconds: float = 3.0, student_safe: bool = True) -> dict:
+    """One submission's results: some checks pass, some fail (a misconception, a timeout, a hidden failure).
+    ``student_safe=False``: as written before hidden checks' outputs were cut to what students may see."""
     rng = np.random.default_rng(seed)
     weights = rng.normal(size=(4, 3))
     transposed = compare(weights.T, weights, "weight gradient")
@@ -68,6 +80,8 @@ def sample_results(seed: int = 0, fail_dense: bool = True, timeout: bool = True,
                "kind": t["tags"][1] if len(t["tags"]) > 1 else "", "seconds": 0.1,
                "hidden": t["visibility"] != "visible",
                "artifacts": artifacts if t["number"] == "7" else {}} for t in tests]
+    if student_safe:
+        _student_safe(tests, checks)
     score = sum(t["score"] for t in tests)
     max_score = sum(t["max_score"] for t in tests)
     misconceptions = ([dict(TRANSPOSED, checks=[tests[1]["name"]], points_lost=tests[1]["max_score"])]
@@ -79,8 +93,60 @@ def sample_results(seed: int = 0, fail_dense: bool = True, timeout: bool = True,
                        "max_score": max_score, "misconceptions": misconceptions, "notes": [],
                        "checks": checks, "timings": {"total_seconds": seconds}, "device": "cpu",
                        "student_output": f"debug print {SECRET_INPUT}", "grader_log": "",
-                       "nngrade_version": "0.1.0", "python": "3.11"},
+                       "nngrade_version": "0.1.0", "python": "3.11",
+                       **({HIDDEN_OUTPUTS: STUDENT_SAFE} if student_safe else {})},
     }
+
+
+SYNTAX_ERROR = "activations.py has a syntax error at line 38: expected ':'"
+SHUFFLE = {"id": "nn-no-reshuffle", "title": "Examples shuffled once, not every epoch",
+           "explanation": "The permutation is computed once and reused, so every epoch sees the same batches.",
+           "hint": "Draw the permutation inside get_mini_batches, on every call."}
+SOFTMAX = {"id": "softmax-no-max-shift", "title": "softmax without subtracting the maximum score",
+           "explanation": "exp(1000) overflows to inf and inf / inf is nan.",
+           "hint": "Subtract each row's maximum first."}
+
+
+def ranked_results() -> dict:
+    """A submission with what a student report must put in order: a cheap mistake seen first (check 1), a
+    costly one in two visible checks and a hidden one, a crash no mistake explains, a syntax error that fails
+    six checks (two hidden) with one message, and a notebook cell the messages point to."""
+    cell = "softmax is defined in cell 19 of your notebook (see notebook.html#cell-19)"
+    rows = [(1, "softmax: numerically stable", 1, False, "softmax of scores near ±1000: contains nan",
+             SOFTMAX, "failed", False, cell),
+            (2, "NeuralNetwork.get_mini_batches: a new order on every call", 2, False,
+             "3 calls of get_mini_batches gave the same order", SHUFFLE, "failed", False, ""),
+            (3, "NeuralNetwork.fit: reshuffled each epoch", 2, False,
+             "all 4 epochs visited the examples in the same order", SHUFFLE, "failed", False, ""),
+            (4, "NeuralNetwork.fit: other sizes", 2, False, f"all 3 epochs in the same order {SECRET_INPUT}",
+             SHUFFLE, "failed", True, ""),
+            (5, "SGD.update: momentum", 3, False,
+             "your code raised ZeroDivisionError (optimizer.py line 23, in update)", None, "error", False, ""),
+            (6, "DenseLayer.forward_propagation: output", 2, True, "", None, "", False, "")]
+    rows += [(7 + i, f"{cls}.activation_function: values", 1, False, SYNTAX_ERROR, None, "import", i >= 4, "")
+             for i, cls in enumerate(["Sigmoid", "ReLU", "Tanh", "Softmax", "SigmoidH", "ReLUH"])]
+    tests, mistakes = [], {}
+    for number, name, points, passed, message, mistake, kind, hidden, where in rows:
+        lines = [message] if message else []
+        if mistake:
+            lines += misconception_lines(mistake["title"], mistake["explanation"], mistake["hint"])
+            entry = mistakes.setdefault(mistake["id"], dict(mistake, checks=[], points_lost=0.0))
+            entry["checks"].append(name)
+            entry["points_lost"] += points
+        tests.append(_test(number, name, points, passed, "\n".join(lines + ([where] if where else [])), kind,
+                           hidden))
+    checks = [{"number": t["number"], "nodeid": f"test_x.py::test_{t['number']}", "seconds": 0.1,
+               "kind": t["tags"][1] if len(t["tags"]) > 1 else "", "hidden": t["visibility"] != "visible",
+               "artifacts": {}} for t in tests]
+    _student_safe(tests, checks)
+    score = sum(t["score"] for t in tests)
+    max_score = sum(t["max_score"] for t in tests)
+    return {"score": score, "execution_time": 1.0, "output": f"ranked: {score:g} / {max_score:g} points.",
+            "tests": tests,
+            "extra_data": {"assignment": "ranked", "title": "ranked", "max_score": max_score,
+                           "misconceptions": list(mistakes.values()), "notes": [SYNTAX_ERROR], "checks": checks,
+                           "timings": {"total_seconds": 1.0}, "student_output": "", "grader_log": "",
+                           "nngrade_version": "0.1.0", HIDDEN_OUTPUTS: STUDENT_SAFE}}
 
 
 # --- whole-class situations, for the summary and gradebook tests (built on sample_results) ---------------------

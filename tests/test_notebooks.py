@@ -7,11 +7,13 @@ from __future__ import annotations
 import ast
 import dataclasses
 import json
+import re
 import time
 from pathlib import Path
 
 import nbformat
 import pytest
+from bs4 import BeautifulSoup
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from grader.authoring.notebook_release import blank_fill_ins, student_notebook
@@ -185,6 +187,11 @@ def test_buggy_sample_mistakes_are_named_with_their_cells(backprop):
     assert training["status"] == "passed", training["output"]
     assert f"passes once two_layer_backward is fixed: charged in check {backward['number']}" in training["output"]
     assert results["extra_data"]["notebook"]["checks"][stable["number"]]["anchor"] == "cell-19"
+    page = BeautifulSoup(results[ATTACHMENTS]["notebook.html"], "html.parser")
+    for anchor in set(re.findall(r"notebook\.html#(cell-\d+)", " ".join(t["output"] for t in results["tests"]))):
+        assert page.find(id=anchor) is not None, anchor  # every mention in the report lands on its cell
+    note = page.find(id=f"cell-19-check-{stable['number']}").get_text(" ", strip=True)
+    assert "contains nan or inf" in note and "Hint:" in note  # the message, mistake and hint at the cell
 
 
 def test_correct_different_sample_gets_full_marks(backprop):

@@ -40,22 +40,24 @@ def _check_article(soup: BeautifulSoup, number: str):
 def test_report_shows_score_classes_and_each_failure_with_its_misconception():
     soup = _soup(render_html(sample_results(seed=1)))
     assert soup.find(id="score").get_text(" ", strip=True) == "6 / 17 points"
-    classes = {row.find("a").get_text(): [td.get_text(" ", strip=True) for td in row.find_all("td")[1:]]
+    classes = {row.find("td").get_text(): [td.get_text(" ", strip=True) for td in row.find_all("td")[1:]]
                for row in soup.find(id="classes").find("tbody").find_all("tr")}
     assert classes == {"DenseLayer": ["4 / 7", "2 / 3"], "SigmoidActivation": ["1 / 1", "1 / 1"],
                        "MeanSquaredError": ["1 / 1", "1 / 1"], "SGD": ["0 / 2", "0 / 1"],
                        "NeuralNetwork": ["0 / 6", "0 / 2"]}
+    card = soup.find(id="mistake-dense-weight-gradient-transposed")
+    assert card.find("pre").get_text() == "weight gradient: shape (3, 4), expected (4, 3); " \
+                                          "it equals the transpose of the expected value"
+    text = card.get_text(" ", strip=True)
+    assert TRANSPOSED["title"] in text and TRANSPOSED["explanation"] in text and TRANSPOSED["hint"] in text
+    assert "−3 points" in text and "DenseLayer.backward_propagation" in text
+    assert "Likely mistake" not in soup.get_text()  # shown once, as a card, not also in the message
     dense = _check_article(soup, "2")
-    assert "failed" in dense["class"]
-    assert dense.find("pre").get_text() == "weight gradient: shape (3, 4), expected (4, 3); " \
-                                           "it equals the transpose of the expected value"
-    mistake = dense.find(class_="mistake").get_text(" ", strip=True)
-    assert TRANSPOSED["title"] in mistake and TRANSPOSED["explanation"] in mistake and TRANSPOSED["hint"] in mistake
-    assert "Likely mistake" not in dense.find("pre").get_text()  # shown once, as a box, not also in the message
+    assert "failed" in dense["class"] and dense.find("pre") is None  # its message is the card's evidence
+    assert dense.find(class_="refer").find("a")["href"] == "#mistake-dense-weight-gradient-transposed"
     assert _check_article(soup, "6").find(class_="badge").get_text() == "timed out"
-    assert "passed" in _check_article(soup, "1")["class"] and _check_article(soup, "1").find("pre") is None
-    recognised = soup.find("ul", class_="mistakes").get_text(" ", strip=True)
-    assert TRANSPOSED["title"] in recognised and "#2" in recognised
+    passed = soup.find("details", id="passed")
+    assert passed.find(id="check-1") is not None and passed.find("pre") is None and "open" not in passed.attrs
 
 
 def test_student_view_hides_hidden_checks_details_and_the_printed_output():
@@ -64,10 +66,21 @@ def test_student_view_hides_hidden_checks_details_and_the_printed_output():
     assert SECRET_INPUT not in student and SECRET_INPUT not in render_markdown(results)
     hidden = _check_article(_soup(student), "8")
     assert hidden.find(class_="check-name").get_text() == "8. NeuralNetwork.predict: held-out batch"
-    assert "0 / 2" in hidden.get_text() and "Hidden check: its details are not shown." in hidden.get_text()
+    text = hidden.get_text(" ", strip=True)
+    assert "0 / 2" in text and "This hidden check concerns NeuralNetwork.predict." in text
+    assert "inputs and expected values are not shown" in text
     instructor = render_html(results, student_view=False)
     assert instructor.count(SECRET_INPUT) == 2  # the hidden check's message and the submission's output
     assert SECRET_INPUT in render_markdown(results, student_view=False)
+
+
+def test_results_written_before_the_student_safe_rule_show_no_hidden_message():
+    results = sample_results(seed=1, student_safe=False)
+    assert SECRET_INPUT in results["tests"][7]["output"]
+    student = render_html(results)
+    assert SECRET_INPUT not in student and SECRET_INPUT not in render_markdown(results)
+    assert "Hidden check: its details are not shown." in _check_article(_soup(student), "8").get_text()
+    assert render_html(results, student_view=False).count(SECRET_INPUT) == 2
 
 
 def test_hidden_check_artifacts_reach_students_only_when_the_check_allows_it():
@@ -111,7 +124,7 @@ def test_hostile_text_is_escaped_stripped_and_capped():
         text = _soup(html).get_text()
         assert "{{ 7*7 }}" in text and "49" not in text and "{% raw %}" in text
         assert "\x1b" not in html and "\x07" not in html and "[31m" not in html
-        assert len(html) < 200_000 and "… (truncated)" in html
+        assert len(html) < 200_000 and "A … (shortened)" in html
     markdown = render_markdown(results)
     assert "\x1b" not in markdown and len(markdown) < 20_000
     outside_code = markdown.split("```")[::2]  # raw text stays inside code blocks, where Markdown shows it as is
@@ -125,13 +138,17 @@ def test_markdown_has_the_same_sections():
     accuracy = results["extra_data"]["checks"][6]["artifacts"]["accuracy"]
     assert markdown.startswith("# numpy_nn: a neural-network library in numpy: 6 / 17\n")
     assert "| DenseLayer | 4 / 7 | 2 / 3 |" in markdown
-    assert f"- **{TRANSPOSED['title']}** (check #2, 3 points): {TRANSPOSED['explanation']}" in markdown
-    assert f"**Likely mistake: {TRANSPOSED['title']}.** {TRANSPOSED['explanation']}\n*Hint:* {TRANSPOSED['hint']}" \
-        in markdown
-    assert "| 6 | SGD.update: momentum | 0 / 2 | ❌ timed out |" in markdown
-    assert f"*Hidden check: its details are not shown.*\n\naccuracy: {accuracy:.4g} · threshold: 0.9\n" in markdown
-    assert "### 8. NeuralNetwork.predict: held-out batch (failed)\n\n*Hidden check: its details are not shown.*" \
-        in markdown
+    assert f"### 1. {TRANSPOSED['title']} (−3 points)" in markdown
+    assert f"*Why it is wrong:* {TRANSPOSED['explanation']}\n\n*Hint:* {TRANSPOSED['hint']}" in markdown
+    assert "Likely mistake" not in markdown and markdown.count(TRANSPOSED["explanation"]) == 1
+    assert "#### 6. SGD.update: momentum: timed out, 0 / 2" in markdown
+    assert f"Same mistake as above: **{TRANSPOSED['title']}** (this check's message is shown there)." in markdown
+    assert f"accuracy: {accuracy:.4g} · threshold: 0.9\n" in markdown
+    assert "#### 8. NeuralNetwork.predict: held-out batch (hidden): failed, 0 / 2\n\n```\nThis hidden check " \
+        "concerns NeuralNetwork.predict." in markdown
+    order = [markdown.index(h) for h in ("## What to fix first", "## Failed checks", "## Passed checks",
+                                         "## Points by class")]
+    assert order == sorted(order)
 
 
 def test_results_without_extra_data_still_render():
@@ -182,7 +199,7 @@ def test_malformed_artifacts_are_ignored_not_fatal():
     assert artifact_images(None) == [] and artifact_scalars(["not", "a", "dict"]) == []
     results = sample_results(seed=1)
     results["extra_data"]["checks"][6]["artifacts"] = junk
-    assert "Hidden check" in render_html(results)
+    assert "This hidden check concerns" in render_html(results)
 
 
 def test_large_artifacts_are_capped():

@@ -41,14 +41,15 @@ import grader
 from grader.core import assignment as assignments
 from grader.core.assignment import Assignment
 from grader.core.paths import PACKAGE_PARENT, course_root
-from grader.core.schema import write_json_atomic
+from grader.core.schema import full_output, write_json_atomic
 from grader.engine.grade import grade
 from grader.engine.sandbox_policy import ALLOW_FLAG, WeakSandboxRefused, describe, sandbox_of
 
 TORCH_FAMILY = ("torch", "torchvision", "torchaudio")
 TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
 DEFAULT_VENV = "/opt/nngrade-venv"
-EXCLUDED_PARTS = {"__pycache__", ".pytest_cache", ".ipynb_checkpoints"}
+# builtin_course: an installed wheel's copy of nngrade's own course; the bundle carries only this assignment.
+EXCLUDED_PARTS = {"__pycache__", ".pytest_cache", ".ipynb_checkpoints", "builtin_course"}
 
 SETUP_SH = """#!/usr/bin/env bash
 # Gradescope runs this once, as root, while it builds the autograder image.
@@ -105,7 +106,7 @@ def _core_requirements() -> list[str]:
 def _imported_modules(folder: Path) -> set[str]:
     names = set()
     for path in folder.rglob("*.py"):
-        if EXCLUDED_PARTS.intersection(path.parts):
+        if EXCLUDED_PARTS.intersection(path.relative_to(folder).parts):
             continue
         try:
             tree = ast.parse(path.read_text(encoding="utf-8"))
@@ -265,7 +266,7 @@ def selftest(allow_weak_sandbox, assignment):
     click.echo(f"reference solution: {results['score']:g} / {max_score:g}")
     for test in results["tests"]:
         if test["status"] != "passed":
-            click.echo(f"  failed: {test['name']}: {test['output']}")
+            click.echo(f"  failed: {test['name']}: {full_output(results, test['number'])}")
     sys.exit(0 if results["score"] == max_score else 1)
 
 

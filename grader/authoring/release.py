@@ -9,6 +9,8 @@ then renamed into place, so a failed release leaves the previous bundle as it wa
   :func:`grader.core.visibility.is_hidden_check_file`, and an ambiguous one stops the release;
 - ``checks/expected.json``: the reference's answers to the public checks, so students can
   self-check without the reference;
+- ``checks/hidden_checks.json``: how many hidden checks final grading adds and their points (counts only),
+  so the self-check can say so;
 - ``assignment.toml`` without its ``solution`` key, the mistake titles and hints, and the student README.
 """
 from __future__ import annotations
@@ -23,6 +25,7 @@ from grader.authoring.solutions import ReleaseError, strip_solutions
 from grader.checks.mistakes import Catalogue
 from grader.checks.probing import RecordingRunner
 from grader.core.assignment import Assignment
+from grader.engine.declared import HIDDEN_SUMMARY_FILE, hidden_checks_summary
 from grader.engine.session import GradingSession, reference_for, run_checks
 
 
@@ -65,6 +68,12 @@ def _expected_answers(assignment: Assignment, staging: Path) -> None:
                                                       encoding="utf-8")
 
 
+def _hidden_summary(assignment: Assignment, staging: Path) -> None:
+    count, points = hidden_checks_summary(assignment) or (0, 0.0)
+    (staging / "checks" / HIDDEN_SUMMARY_FILE).write_text(json.dumps({"checks": count, "points": points}) + "\n",
+                                                          encoding="utf-8")
+
+
 def _config(assignment: Assignment, staging: Path) -> None:
     config = (assignment.root / "assignment.toml").read_text(encoding="utf-8")
     (staging / "assignment.toml").write_text(re.sub(r'^solution\s*=.*\n', "", config, flags=re.M), encoding="utf-8")
@@ -87,7 +96,7 @@ def _readme(assignment: Assignment, staging: Path) -> None:
         shutil.copyfile(readme, staging / "README.md")
 
 
-STEPS = (_skeleton, _public_checks, _expected_answers, _config, _public_mistakes, _readme)
+STEPS = (_skeleton, _public_checks, _expected_answers, _hidden_summary, _config, _public_mistakes, _readme)
 
 
 def release(assignment: Assignment, out: Path) -> Path:

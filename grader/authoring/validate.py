@@ -17,6 +17,7 @@ from grader.authoring.variants import Variant, load_variants, write_variant
 from grader.checks.inputs import new_grading_seed
 from grader.checks.mistakes import Catalogue
 from grader.core.assignment import Assignment
+from grader.core.schema import full_output
 from grader.core.types import check_class
 from grader.engine.grade import grade
 
@@ -100,7 +101,7 @@ def _grade_variant(args) -> VariantOutcome:
     with tempfile.TemporaryDirectory(prefix="nngrade-variant-") as tmp:
         results = grade(assignment, write_variant(assignment, variant, Path(tmp) / assignment.package), seed=seed,
                         allow_weak_sandbox=True)
-    failed = [f"{t['name']}: {t['output']}" for t in results["tests"] if t["status"] != "passed"]
+    failed = [f"{t['name']}: {full_output(results, t['number'])}" for t in results["tests"] if t["status"] != "passed"]
     named = sorted({m["id"] for m in results["extra_data"]["misconceptions"]})
     return VariantOutcome(variant.id, variant.cls, variant.title, results["score"],
                           results["extra_data"]["max_score"], failed, named)
@@ -134,7 +135,8 @@ def validate(assignment: Assignment, workers: int = 2, progress=None, seed: int 
         max_score=reference["extra_data"]["max_score"],
         reference_score=reference["score"],
         skeleton_score=skeleton["score"],
-        reference_failures=[f"{t['name']}: {t['output']}" for t in reference["tests"] if t["status"] != "passed"],
+        reference_failures=[f"{t['name']}: {full_output(reference, t['number'])}" for t in reference["tests"]
+                            if t["status"] != "passed"],
         reference_misconceptions=[m["id"] for m in reference["extra_data"]["misconceptions"]],
         mistakes=outcomes,
         variants=variant_outcomes,

@@ -13,6 +13,47 @@ KIND_LABELS = {"timeout": "timed out", "crash": "crashed", "memory": "ran out of
                "import": "could not import your code", "grader": "grader error", "error": "your code raised an error"}
 #: Key of a results dict that carries extra files for the report folder (``notebook.html``); never written to JSON.
 ATTACHMENTS = "_attachments"
+#: Kinds of failure whose message is about the submission's files or the grader, never a check's inputs: a hidden
+#: check of these kinds keeps its message in what students see.
+HIDDEN_SAFE_KINDS = ("import", "grader")
+#: extra_data key saying that every hidden check's tests[].output holds only what students may see (its full
+#: message is then extra_data.checks[i].instructor_output); results without it predate that rule.
+HIDDEN_OUTPUTS = "hidden_outputs"
+STUDENT_SAFE = "student-safe"
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` cut to at most about ``limit`` characters at a word boundary, marked with "…" when cut."""
+    if len(text) <= limit:
+        return text
+    head = text[:limit]
+    cut = max(head.rfind(" "), head.rfind("\n"))
+    if cut < limit * 0.8:       # one long word (a path, an array dump): cut inside it rather than lose a fifth
+        cut = limit
+    return head[:cut].rstrip() + " … (shortened)"
+
+
+def check_target(name: str) -> str:
+    """What a check is about, from its name: the class and method (``DenseLayer.backward_propagation``) or the
+    function (``train_epoch``), i.e. the name up to its first ': '."""
+    return name.split(":", 1)[0].strip() or name
+
+
+def hidden_check_lines(name: str, kind: str) -> list[str]:
+    """What a failed hidden check says besides its recognised mistakes: what it concerns, never its inputs."""
+    return [f"This hidden check concerns {check_target(name)}" + (f" ({KIND_LABELS[kind]})." if kind in KIND_LABELS
+                                                                   else "."),
+            "Its inputs and expected values are not shown."]
+
+
+def full_output(results: dict, number: str) -> str:
+    """The whole message of check ``number``: tests[].output, or, for a hidden check whose output students see
+    shortened, extra_data.checks[i].instructor_output (for instructors and authoring tools only)."""
+    for check in (results.get("extra_data") or {}).get("checks", []):
+        if isinstance(check, dict) and str(check.get("number")) == str(number) and "instructor_output" in check:
+            return str(check["instructor_output"])
+    test = next((t for t in results.get("tests", []) if str(t.get("number")) == str(number)), {})
+    return str(test.get("output") or "")
 
 
 def weak_sandbox_note(extra: dict) -> str:

@@ -8,6 +8,7 @@ never shrinks with a broken check file.
 from __future__ import annotations
 
 import ast
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,3 +72,25 @@ def count_points(assignment: Assignment) -> tuple[int, int, float]:
     checks = declared_checks(assignment)
     hidden = sum(c.hidden for c in checks)
     return len(checks) - hidden, hidden, sum(c.points for c in checks)
+
+
+#: In a student bundle (no hidden check files), what final grading adds: ``{"checks": N, "points": P}``,
+#: written by ``nngrade release`` (counts only: no name, input or expected value of a hidden check).
+HIDDEN_SUMMARY_FILE = "hidden_checks.json"
+
+
+def hidden_checks_summary(assignment: Assignment) -> tuple[int, float] | None:
+    """(hidden checks, their points): counted from the hidden check files where they are (the course's
+    reference), else read from the bundle's ``checks/hidden_checks.json``; None when neither says."""
+    checks = [c for c in declared_checks(assignment) if c.hidden]
+    if checks:
+        return len(checks), sum(c.points for c in checks)
+    path = assignment.checks_dir / HIDDEN_SUMMARY_FILE
+    if not path.is_file():
+        return None
+    try:
+        summary = json.loads(path.read_text(encoding="utf-8"))
+        return int(summary["checks"]), float(summary["points"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise AssignmentError(f"{path}: not a hidden-checks summary ({exc}); run `nngrade release` again "
+                              "or delete the file") from None

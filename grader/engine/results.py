@@ -1,4 +1,8 @@
-"""results.json in Gradescope's autograder schema (CONTRACT §2), built by trusted code only."""
+"""results.json in Gradescope's autograder schema (CONTRACT §2), built by trusted code only.
+
+A failed hidden check's ``tests[].output`` holds only what its students may see (Gradescope shows it once grades
+are published): its recognised mistakes and what it concerns. Its whole message is kept for instructors in
+``extra_data.checks[i].instructor_output`` (see :func:`grader.core.schema.full_output`)."""
 from __future__ import annotations
 
 import platform
@@ -6,21 +10,38 @@ import platform
 from grader import __version__
 from grader.checks.mistakes import Catalogue
 from grader.core.assignment import Assignment
-from grader.core.schema import MAX_OUTPUT_CHARS, misconception_lines
+from grader.core.schema import (
+    HIDDEN_OUTPUTS,
+    HIDDEN_SAFE_KINDS,
+    MAX_OUTPUT_CHARS,
+    STUDENT_SAFE,
+    hidden_check_lines,
+    misconception_lines,
+    shorten,
+)
 from grader.core.types import CheckResult, Staged
 from grader.engine import costs
 
 
-def _test_entry(number: int, result: CheckResult, catalogue: Catalogue) -> dict:
-    lines = [result.message] if result.message else []
+def _outputs(result: CheckResult, catalogue: Catalogue) -> tuple[str, str]:
+    """(what students see, the whole message): the same text, except for a failed hidden check, whose students
+    see only its recognised mistakes and what it concerns (its message would show its inputs and expected
+    values), unless it failed for a reason that is about the submission's files or the grader."""
+    mistakes = []
     for mistake_id in result.misconceptions:
         mistake = catalogue.get(mistake_id)
         if mistake:
-            lines += misconception_lines(mistake.title, mistake.explanation, mistake.hint)
-    output = "\n".join(lines)
-    if len(output) > MAX_OUTPUT_CHARS:
-        output = output[:MAX_OUTPUT_CHARS] + "\n… (truncated)"
-    return {
+            mistakes += misconception_lines(mistake.title, mistake.explanation, mistake.hint)
+    message = shorten(result.message, max(MAX_OUTPUT_CHARS - sum(len(line) + 1 for line in mistakes), 500))
+    full = "\n".join(([message] if message else []) + mistakes)
+    if not result.hidden or result.passed or result.kind in HIDDEN_SAFE_KINDS:
+        return full, full
+    return "\n".join(mistakes + hidden_check_lines(result.name, result.kind)), full
+
+
+def _test_entry(number: int, result: CheckResult, catalogue: Catalogue) -> tuple[dict, str]:
+    output, full = _outputs(result, catalogue)
+    entry = {
         "name": result.name,
         "number": str(number),
         "score": result.points if result.passed else 0.0,
@@ -31,11 +52,14 @@ def _test_entry(number: int, result: CheckResult, catalogue: Catalogue) -> dict:
         "tags": [result.cls] + ([result.kind] if result.kind else []) + (
             ["charged-elsewhere"] if result.cascade.get("passed") else []),
     }
+    return entry, full
 
 
-def _check_entry(test: dict, result: CheckResult) -> dict:
+def _check_entry(test: dict, full_output: str, result: CheckResult) -> dict:
     entry = {"number": test["number"], "nodeid": result.nodeid, "kind": result.kind,
              "seconds": round(result.seconds, 3), "hidden": result.hidden, "artifacts": result.artifacts}
+    if full_output != test["output"]:   # instructors only: what a hidden check's output leaves out
+        entry["instructor_output"] = full_output
     if result.cascade:   # one mistake, charged once: re-run (or, under charge-all, not) with stand-ins for these parts
         entry["cascade"] = dict(result.cascade)
     if result.served:
@@ -46,7 +70,8 @@ def _check_entry(test: dict, result: CheckResult) -> dict:
 def build_results(assignment: Assignment, results: list[CheckResult], staged: Staged, timings: dict,
                   catalogue: Catalogue, output_tail: str = "", import_errors: dict | None = None,
                   grader_log: str = "") -> dict:
-    tests = [_test_entry(i, r, catalogue) for i, r in enumerate(results, start=1)]
+    entries = [_test_entry(i, r, catalogue) for i, r in enumerate(results, start=1)]
+    tests = [test for test, _ in entries]
     notes = list(staged.notes)
     if staged.fatal:
         notes.insert(0, staged.fatal)
@@ -60,7 +85,7 @@ def build_results(assignment: Assignment, results: list[CheckResult], staged: St
     return {
         "score": score,
         "execution_time": timings.get("total_seconds", 0.0),
-        "output": output[:MAX_OUTPUT_CHARS],
+        "output": shorten(output, MAX_OUTPUT_CHARS),
         "tests": tests,
         "extra_data": {
             "assignment": assignment.name,
@@ -70,7 +95,8 @@ def build_results(assignment: Assignment, results: list[CheckResult], staged: St
             "misconceptions": costs.misconceptions(tests, results, catalogue),
             "root_causes": costs.root_causes(tests, results),
             "notes": notes,
-            "checks": [_check_entry(t, r) for t, r in zip(tests, results)],
+            "checks": [_check_entry(t, full, r) for (t, full), r in zip(entries, results)],
+            HIDDEN_OUTPUTS: STUDENT_SAFE,
             "timings": timings,
             "device": "cpu",
             "student_output": output_tail[-MAX_OUTPUT_CHARS:],

@@ -11,13 +11,20 @@ from __future__ import annotations
 import functools
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup, escape
 
 from grader.core.paths import template_folders
+from grader.feedback.findings import NOTEBOOK_CELL
 from grader.feedback.plots import artifact_scalars, planned_images
 from grader.feedback.view import build_view, fmt_points
 
 #: At most this many pictures in one report: each costs ~40 ms to draw, and a report should stay quick to render.
 MAX_IMAGES_PER_REPORT = 16
+
+
+def linkify(text: str) -> Markup:
+    """``text`` escaped, with each mention of a notebook cell ("notebook.html#cell-27") made a link to it."""
+    return Markup(NOTEBOOK_CELL.sub(lambda m: f'<a href="{m[0]}">{m[0]}</a>', str(escape(text))))
 
 
 def environment() -> Environment:
@@ -30,6 +37,7 @@ def _environment(folders: tuple[str, ...]) -> Environment:
     env = Environment(loader=FileSystemLoader(list(folders)), autoescape=True, undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters["points"] = fmt_points
+    env.filters["linkify"] = linkify
     return env
 
 

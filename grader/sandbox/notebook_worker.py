@@ -291,7 +291,7 @@ class NotebookExecutor:
             self._note_assignments(cell, before)
         run.seconds = time.perf_counter() - started
         run.definitions_only = definitions_only and index > 0
-        run.output_tail = output.text if run.status != "ok" else ""
+        run.output_tail = output.text  # notebook.html shows what each cell printed when graded
         return run
 
     def _note_assignments(self, cell: int, before: dict[str, int]) -> None:

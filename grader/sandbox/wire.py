@@ -14,6 +14,7 @@ import json
 import math
 import os
 import struct
+import threading
 
 import numpy as np
 
@@ -22,6 +23,7 @@ ALLOWED_KINDS = frozenset("biufc")
 MAX_MESSAGE_BYTES = 256 * 1024 * 1024
 MAX_DEPTH = 32
 _HEADER = struct.Struct(">Q")
+_WRITE_LOCK = threading.Lock()
 
 
 class WireError(ValueError):
@@ -221,10 +223,13 @@ def send(fd: int, value) -> None:
 
 
 def _write_all(fd: int, data: bytes) -> None:
+    """Write one whole frame; a frame larger than the pipe's buffer takes several writes, and another thread
+    of the process (the worker's watchdog, beside a stand-in call) must not put its frame between them."""
     view = memoryview(data)
-    while view:
-        written = os.write(fd, view)
-        view = view[written:]
+    with _WRITE_LOCK:
+        while view:
+            written = os.write(fd, view)
+            view = view[written:]
 
 
 def read_exact(fd: int, n: int) -> bytes:

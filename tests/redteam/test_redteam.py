@@ -438,10 +438,13 @@ CASES = [
         while True:
             threading.Thread(target=time.sleep, args=(100,), daemon=True).start()
         """), reason=r"can't start new thread|RuntimeError|MemoryError|memory|" + TIMEOUT),
+    # np.zeros takes fresh zero pages from the kernel without writing them, so the bomb meets the memory limit
+    # in milliseconds however busy the machine is (np.ones, which writes every page, can outlast a 2 s probe
+    # under load and then reads as a timeout)
     Case("exhaust-memory-bomb", in_forward("""
         hoard = []
         while True:
-            hoard.append(np.ones(10_000_000))
+            hoard.append(np.zeros(10_000_000))
         """), reason=r"ran out of memory|MemoryError"),
     Case("exhaust-huge-allocation", in_forward("self.output = np.ones((1 << 20, 1 << 20))"),
          reason=r"MemoryError|Unable to allocate|memory"),
