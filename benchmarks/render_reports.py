@@ -1,4 +1,5 @@
-"""How long rendering a class's reports takes: 100 report.md + report.html, then gradebook.csv + summary.html.
+"""How long rendering a class's reports takes: 100 report.md + report.html (and with instructor-report.html),
+then gradebook.csv, misconceptions.csv and summary.html.
 
 Each sample report has 8 checks (4 failing, one with a misconception) and one training check whose artifacts
 draw 4 images (loss and metric curves, a confusion matrix, decision regions), all different per student, so
@@ -22,9 +23,9 @@ import numpy as np  # noqa: E402
 from report_samples import sample_results  # noqa: E402
 
 from grader.checks.recording import training_record  # noqa: E402
-from grader.feedback.check_figures import planned_figures  # noqa: E402
-
 from grader.core.schema import write_json_atomic  # noqa: E402
+from grader.feedback import plots  # noqa: E402
+from grader.feedback.check_figures import planned_figures  # noqa: E402
 from grader.feedback.files import write_report_files  # noqa: E402
 from grader.feedback.summary import write_class_outputs  # noqa: E402
 
@@ -67,6 +68,15 @@ def main(count: int = 100) -> None:
             write_report_files(results, batch / "all-plots" / f"student{i:04d}", all_plots=True)
         all_plots = time.perf_counter() - started
         shutil.rmtree(batch / "all-plots")
+        # What a batch writes per student: the student's reports and instructor-report.html, which the summary
+        # links to (from empty caches again; the instructor report's figures are those report.html just drew).
+        for value in vars(plots).values():
+            if hasattr(value, "cache_clear"):
+                value.cache_clear()
+        started = time.perf_counter()
+        for i, results in enumerate(samples):
+            write_report_files(results, batch / f"student{i:04d}", instructor=True)
+        with_instructor = time.perf_counter() - started
         started = time.perf_counter()
         for i, results in enumerate(samples):
             for check in results["extra_data"]["checks"]:
@@ -81,6 +91,8 @@ def main(count: int = 100) -> None:
           "report.html)")
     print(f"{count} reports with --plots all (4 images each): {all_plots:.1f} s "
           f"({1000 * all_plots / count:.0f} ms per report)")
+    print(f"the same {count} reports and instructor-report.html (what a batch writes): {with_instructor:.1f} s "
+          f"({1000 * with_instructor / count:.0f} ms per student)")
     print(f"the same {count} reports without images: {without_images:.2f} s")
     diagnostic = _diagnostic_figures(count)
     print(f"{count} training figures + {count} gradient figures, all different: {diagnostic:.1f} s "

@@ -11,7 +11,12 @@ from rich.markup import escape
 from rich.table import Table
 
 from grader.cli_course import init, new
-from grader.cli_options import checked_out, checked_writable_folder, course_variable, own_course
+from grader.cli_options import (
+    checked_out,
+    checked_writable_folder,
+    course_variable,
+    own_course,
+)
 from grader.core import assignment as assignments
 from grader.core.assignment import AssignmentError
 from grader.core.course import CourseError, course_name
@@ -73,7 +78,12 @@ _ALLOW_WEAK_HELP = ("Grade even where student code cannot be strongly isolated o
 
 def _announce_sandbox(a, allow_weak: bool = False, self_check: bool = False, cheap: bool = False) -> None:
     """Print the isolation level first; stop when final grading would run below a strong level unless allowed."""
-    from grader.engine.sandbox_policy import WeakSandboxRefused, describe, refusal, sandbox_of
+    from grader.engine.sandbox_policy import (
+        WeakSandboxRefused,
+        describe,
+        refusal,
+        sandbox_of,
+    )
 
     try:
         sandbox = sandbox_of(a, cheap=cheap)
@@ -348,16 +358,17 @@ def _validation_table(report) -> Table:
 @click.argument("folder", type=click.Path(path_type=Path, exists=True, file_okay=False),
                 callback=checked_writable_folder)
 @click.option("--instructor", is_flag=True,
-              help="Also write instructor-report.html next to each report (hidden checks' details included).")
+              help="Also write instructor-report.html (hidden checks' details included) next to a single "
+                   "submission's report; a batch always gets them, as its summary links to them.")
 @click.option("--plots", type=click.Choice(["failed", "all"]), default="failed", show_default=True,
               help="Which checks get figures: the failed ones, or all (passed checks' learning curves too).")
 def report(folder, instructor, plots):
     """Rebuild the reports in FOLDER from its stored results, without re-grading.
 
     FOLDER is the --out folder of `grade` (report.md, report.html) or of `grade-batch` (every student's
-    reports, gradebook.csv and summary.html).
+    reports and instructor-report.html, gradebook.csv, misconceptions.csv and summary.html).
     """
-    from grader.feedback.summary import GRADEBOOK, SUMMARY, rebuild
+    from grader.feedback.summary import GRADEBOOK, MISCONCEPTIONS, SUMMARY, rebuild
     from grader.feedback.view import ResultsError
 
     started = time.perf_counter()
@@ -371,8 +382,8 @@ def report(folder, instructor, plots):
         return
     for problem in batch.problems:
         console.print(f"[yellow]skipped:[/] {problem}")
-    console.print(f"Rewrote the reports of {len(batch.submissions)} submissions, {folder}/{GRADEBOOK} and "
-                  f"{folder}/{SUMMARY} ({seconds:.1f} s)")
+    console.print(f"Rewrote the reports of {len(batch.submissions)} submissions, {folder}/{GRADEBOOK}, "
+                  f"{folder}/{MISCONCEPTIONS} and {folder}/{SUMMARY} ({seconds:.1f} s)")
 
 
 @main.command()

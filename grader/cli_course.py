@@ -6,7 +6,12 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from grader.authoring.course import KINDS, CourseFolderError, init_course, new_assignment
+from grader.authoring.course import (
+    KINDS,
+    CourseFolderError,
+    init_course,
+    new_assignment,
+)
 from grader.cli_options import own_course
 
 console = Console(highlight=False)

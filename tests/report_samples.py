@@ -8,7 +8,12 @@ from __future__ import annotations
 import numpy as np
 
 from grader.checks import compare
-from grader.core.schema import HIDDEN_OUTPUTS, STUDENT_SAFE, hidden_check_lines, misconception_lines
+from grader.core.schema import (
+    HIDDEN_OUTPUTS,
+    STUDENT_SAFE,
+    hidden_check_lines,
+    misconception_lines,
+)
 
 TRANSPOSED = {"id": "dense-weight-gradient-transposed", "title": "Weight gradient transposed",
               "explanation": "The weight gradient is input.T @ output_error, with the shape of the weights.",
@@ -147,3 +152,67 @@ def ranked_results() -> dict:
                            "misconceptions": list(mistakes.values()), "notes": [SYNTAX_ERROR], "checks": checks,
                            "timings": {"total_seconds": 1.0}, "student_output": "", "grader_log": "",
                            "nngrade_version": "0.1.0", HIDDEN_OUTPUTS: STUDENT_SAFE}}
+
+
+# --- whole-class situations, for the summary and gradebook tests (built on sample_results) ---------------------
+
+def _fail_every_check(results: dict, kind: str, message: str) -> dict:
+    for test, check in zip(results["tests"], results["extra_data"]["checks"]):
+        test.update(status="failed", score=0.0, output=message, tags=[test["tags"][0], kind])
+        check["kind"] = kind
+    results["score"] = 0.0
+    results["extra_data"]["misconceptions"] = []
+    return results
+
+
+def skeleton_results(seed: int = 0) -> dict:
+    """The released skeleton, untouched: every check fails because its placeholder raises NotImplementedError."""
+    results = sample_results(seed=seed, curves=False)
+    return _fail_every_check(results, "error", "your code raised NotImplementedError: write this method "
+                                               "(layers.py line 12, in forward_propagation)")
+
+
+def nothing_results(seed: int = 0) -> dict:
+    """A submission without any of the expected files: every check fails to import the student's code."""
+    results = sample_results(seed=seed, curves=False)
+    note = "none of the expected files (layers.py) was found in the submission (found: no Python files)"
+    results["extra_data"]["notes"] = [note]
+    return _fail_every_check(results, "import", note)
+
+
+def import_error_results(seed: int = 0) -> dict:
+    """One module has a syntax error: the checks of its class fail to import, the others are graded."""
+    results = sample_results(seed=seed, fail_dense=False, timeout=False, hidden_fails=False, curves=False)
+    test, check = results["tests"][3], results["extra_data"]["checks"][3]
+    test.update(status="failed", score=0.0, output="activations.py has a syntax error at line 3: expected ':'",
+                tags=[test["tags"][0], "import"])
+    check["kind"] = "import"
+    results["score"] = sum(t["score"] for t in results["tests"])
+    return results
+
+
+def grader_error_results(seed: int = 0) -> dict:
+    """The harness grading this submission died: every check failed with kind grader."""
+    return _fail_every_check(sample_results(seed=seed, curves=False), "grader",
+                             "the grader failed on this submission; this is not a verdict on your code")
+
+
+def cascade_results(seed: int = 0) -> dict:
+    """Check 7 (NeuralNetwork.fit) failed only through DenseLayer (charged in check 2): re-run with the grader's
+    stand-in it passed, so it scores and is tagged charged-elsewhere."""
+    results = sample_results(seed=seed, fail_dense=True, curves=False)
+    test, check = results["tests"][6], results["extra_data"]["checks"][6]
+    test.update(status="passed", score=test["max_score"], tags=[test["tags"][0], "charged-elsewhere"],
+                output="passes once DenseLayer is fixed: charged in check 2.")
+    check.update(kind="", cascade={"parts": ["DenseLayer"], "rerun": True, "passed": True, "charged_in": [2]})
+    results["score"] = sum(t["score"] for t in results["tests"])
+    return results
+
+
+def with_mistakes(results: dict, mistakes: list[tuple[str, float]]) -> dict:
+    """``results`` whose recognised mistakes are ``mistakes`` ((id, points lost) each, charged once)."""
+    results["extra_data"]["misconceptions"] = [
+        {"id": mistake_id, "title": f"Title of {mistake_id}", "checks": [results["tests"][1]["name"]],
+         "points_lost": points, "explanation": f"Why {mistake_id} is wrong. More detail.", "hint": "A hint."}
+        for mistake_id, points in mistakes]
+    return results

@@ -82,6 +82,7 @@ def test_batch_grades_every_student_once_and_resumes(tmp_path, numpy_nn):
     for student in students:
         files = sorted(p.name for p in (out / student).iterdir())
         assert "results.json" in files and "report.md" in files
+        assert "instructor-report.html" in files                          # the summary links there
         assert not [f for f in files if f.startswith(".")]     # no staging leftovers
         results = load_results(out / "", student)
         assert results["extra_data"]["batch"]["student"] == student
@@ -96,6 +97,13 @@ def test_batch_grades_every_student_once_and_resumes(tmp_path, numpy_nn):
     assert [r["student_id"] for r in rows] == students
     for row in rows:
         assert float(row["total"]) == load_results(out, row["student_id"])["score"]
+    status = {r["student_id"]: r["status"] for r in rows}
+    assert status["alice"] == status["carol"] == "graded" and status["bob"] == "graded"
+    assert status["dave"] == "not attempted"                              # nothing of his code loads
+    assert {r["student_id"]: r["percentage"] for r in rows}["alice"] == "100.00"
+    bob = next(r for r in rows if r["student_id"] == "bob")
+    made = {m["id"] for m in load_results(out, "bob")["extra_data"]["misconceptions"]}
+    assert {k.removeprefix("mistake: ") for k, v in bob.items() if k.startswith("mistake: ") and v == "1"} == made
 
     stamps = {s: (out / s / "results.json").stat().st_mtime_ns for s in students}
     again = grade_batch(numpy_nn, tmp_path / "subs", out, workers=2)

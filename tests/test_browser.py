@@ -208,3 +208,29 @@ def test_notebook_page_fits_the_screen_and_renders_its_formulas(browser, noteboo
     assert fraction > 1.5 * numerator   # MathML laid out as a fraction (numerator over denominator), not as text
     note = browser.find_element(By.ID, "cell-27-check-21")
     assert note.is_displayed() and "Check the parentheses." in note.text
+
+
+SUMMARY_OVERFLOW = """const outside = [...document.body.querySelectorAll('*')].filter(e => !e.closest('.table-wrap'))
+    .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1).map(e => e.tagName + '.' + e.className);
+return {outside: outside, scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth,
+        boxes: [...document.querySelectorAll('.table-wrap')].map(w => w.getBoundingClientRect().right)};"""
+
+
+def test_summary_of_a_varied_class_fits_a_phone(browser, tmp_path):
+    """Long unbroken ids and titles, the skeleton, an empty submission: at 390 px nothing pokes out of the page;
+    tables too wide scroll inside their own box."""
+    from report_samples import nothing_results, skeleton_results, with_mistakes
+
+    long_id = "student_" + "x" * 70
+    mistake = "a-mistake-id-without-any-spaces-" + "y" * 40
+    for seed, student in enumerate([long_id, "bob", "carol"]):
+        write_reports(with_mistakes(sample_results(seed=seed, curves=False), [(mistake, 3.0), ("other", 1.0)]),
+                      tmp_path / student)
+    write_reports(skeleton_results(), tmp_path / "dora")
+    write_reports(nothing_results(), tmp_path / "ed")
+    write_class_outputs(tmp_path)
+    _open(browser, tmp_path / "summary.html", PHONE)
+    layout = browser.execute_script(SUMMARY_OVERFLOW)
+    assert layout["outside"] == []
+    assert layout["scrollWidth"] <= layout["innerWidth"] == PHONE["width"]
+    assert layout["boxes"] and max(layout["boxes"]) <= PHONE["width"]

@@ -5,11 +5,25 @@ from __future__ import annotations
 import json
 
 from bs4 import BeautifulSoup
-from report_samples import SECRET_INPUT, SHUFFLE, SOFTMAX, SYNTAX_ERROR, TRANSPOSED, ranked_results, sample_results
+from report_samples import (
+    SECRET_INPUT,
+    SHUFFLE,
+    SOFTMAX,
+    SYNTAX_ERROR,
+    TRANSPOSED,
+    ranked_results,
+    sample_results,
+)
 
 from grader.checks.mistakes import Catalogue
 from grader.core import assignment as assignments
-from grader.core.schema import HIDDEN_OUTPUTS, STUDENT_SAFE, full_output, misconception_lines, shorten
+from grader.core.schema import (
+    HIDDEN_OUTPUTS,
+    STUDENT_SAFE,
+    full_output,
+    misconception_lines,
+    shorten,
+)
 from grader.core.types import CheckResult
 from grader.engine.results import _check_entry, _test_entry
 from grader.feedback.html import render_html

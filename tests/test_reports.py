@@ -274,16 +274,21 @@ def test_gradebook_has_a_row_per_student_and_a_column_per_check(batch_dir):
     write_class_outputs(batch_dir)
     rows = list(csv.reader(io.StringIO((batch_dir / "gradebook.csv").read_text(encoding="utf-8"))))
     header = rows[0]
-    assert header[0] == "student_id" and header[-2:] == ["total", "max"]
-    assert header[1:-2] == [t["name"] for t in sample_results()["tests"]]
+    checks = [t["name"] for t in sample_results()["tests"]]
+    # the columns of earlier versions first, unchanged, so existing imports keep working
+    assert header[:len(checks) + 3] == ["student_id", *checks, "total", "max"]
+    assert header[len(checks) + 3:] == ["status", "percentage", f"mistake: {TRANSPOSED['id']}"]
     table = {row[0]: dict(zip(header, row)) for row in rows[1:]}
     assert sorted(table) == ["'=HYPERLINK(1)", "alice", "bob", "carol", "dave"]  # erin's file is unreadable
     assert table["alice"]["total"] == "16" and table["alice"]["max"] == "17"
+    assert table["alice"]["percentage"] == "94.12" and table["alice"]["status"] == "graded"
     assert table["alice"]["SigmoidActivation.derivative: values"] == "0"
     assert table["bob"]["DenseLayer.backward_propagation: weight gradient"] == "0"
     assert table["bob"]["total"] == "6"
+    assert {s: row[f"mistake: {TRANSPOSED['id']}"] for s, row in table.items()} == {
+        "'=HYPERLINK(1)": "1", "alice": "0", "bob": "1", "carol": "1", "dave": "0"}
     for row in table.values():
-        assert float(row["total"]) == sum(float(row[c]) for c in header[1:-2])
+        assert float(row["total"]) == sum(float(row[c]) for c in checks)
 
 
 def test_gradebook_makes_repeated_check_names_unique(batch_dir):
@@ -306,12 +311,13 @@ def test_summary_shows_distribution_pass_rates_mistakes_failures_and_timings(bat
              for r in soup.find(id="checks").find("tbody").find_all("tr")}
     assert rates["DenseLayer.backward_propagation: weight gradient"] == "2 / 5 (40%)"
     assert rates["NeuralNetwork.predict: held-out batch hidden"] == "1 / 5 (20%)"
-    (mistake,) = soup.find(id="mistakes").find("tbody").find_all("tr")
-    cells = [td.get_text(" ", strip=True) for td in mistake.find_all("td")]
-    assert TRANSPOSED["title"] in cells[0] and cells[1] == "3"
-    assert mistake.find("p", class_="who").get_text(" ", strip=True) == "=HYPERLINK(1) , bob , carol"
-    assert [a["href"] for a in mistake.find_all("a")] == ["%3DHYPERLINK%281%29/report.html", "bob/report.html",
-                                                          "carol/report.html"]
+    (mistake,) = soup.find(id="mistakes").find_all("li")
+    assert TRANSPOSED["title"] in mistake.find("strong").get_text()
+    assert mistake.find(class_="affected").get_text() == "3 students"
+    assert mistake.find(class_="lost").get_text() == "9 points lost"                 # 3 points each, charged once
+    assert mistake.find("p", class_="who").get_text(" ", strip=True) == "Students: =HYPERLINK(1) , bob , carol"
+    assert [a["href"] for a in mistake.find_all("a")] == ["%3DHYPERLINK%281%29/instructor-report.html",
+                                                          "bob/instructor-report.html", "carol/instructor-report.html"]
     (timeouts,) = soup.find(id="failures").find("tbody").find_all("tr")
     assert [td.get_text(" ", strip=True) for td in timeouts.find_all("td")] == ["timed out", "2", "bob , dave"]
     assert " ".join(soup.find(id="timings").get_text().split()) == \
@@ -334,7 +340,8 @@ def test_summary_escapes_hostile_student_ids_and_names(batch_dir):
 
 def test_an_empty_batch_gives_a_header_only_gradebook_and_an_empty_summary(tmp_path):
     write_class_outputs(tmp_path)
-    assert (tmp_path / "gradebook.csv").read_text(encoding="utf-8") == "student_id,total,max\n"
+    assert (tmp_path / "gradebook.csv").read_text(encoding="utf-8") == "student_id,total,max,status,percentage\n"
+    assert (tmp_path / "misconceptions.csv").read_text(encoding="utf-8") == "student_id,mistake_id,title,points_lost\n"
     soup = _soup((tmp_path / "summary.html").read_text(encoding="utf-8"))
     assert soup.find(id="stats").get_text(" ", strip=True).startswith("0 submissions graded")
     assert soup.find("img") is None
@@ -367,6 +374,9 @@ def test_report_command_rebuilds_a_batch_without_regrading(batch_dir):
     assert (batch_dir / "alice" / "report.html").exists() and (batch_dir / "bob" / "report.html").exists()
     assert (batch_dir / "bob" / "results.json").read_bytes() == before
     assert (batch_dir / "gradebook.csv").exists() and (batch_dir / "summary.html").exists()
+    assert (batch_dir / "misconceptions.csv").exists()
+    for student in ("alice", "bob", "carol", "dave", "=HYPERLINK(1)"):        # the summary links to them
+        assert (batch_dir / student / "instructor-report.html").is_file()
 
 
 def test_report_command_explains_a_folder_without_results(tmp_path):

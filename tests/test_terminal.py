@@ -8,7 +8,11 @@ from rich.console import Console
 
 from grader.authoring.release import release
 from grader.core.assignment import find_assignment
-from grader.engine.declared import HIDDEN_SUMMARY_FILE, declared_checks, hidden_checks_summary
+from grader.engine.declared import (
+    HIDDEN_SUMMARY_FILE,
+    declared_checks,
+    hidden_checks_summary,
+)
 from grader.feedback.terminal import HiddenChecks, print_check, results_for_tools
 
 TWO_HIDDEN = HiddenChecks(2, 6)

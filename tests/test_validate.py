@@ -8,7 +8,11 @@ import pytest
 from rich.console import Console
 
 from grader.authoring.release import release
-from grader.authoring.validate import SKELETON_MAX_FRACTION, ValidationReport, _grade_variant
+from grader.authoring.validate import (
+    SKELETON_MAX_FRACTION,
+    ValidationReport,
+    _grade_variant,
+)
 from grader.authoring.variants import VARIANTS_FILE, load_variants
 from grader.cli import _validation_table
 from grader.core import assignment as assignments

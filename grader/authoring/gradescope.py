@@ -43,7 +43,12 @@ from grader.core.assignment import Assignment
 from grader.core.paths import PACKAGE_PARENT, course_root
 from grader.core.schema import full_output, write_json_atomic
 from grader.engine.grade import grade
-from grader.engine.sandbox_policy import ALLOW_FLAG, WeakSandboxRefused, describe, sandbox_of
+from grader.engine.sandbox_policy import (
+    ALLOW_FLAG,
+    WeakSandboxRefused,
+    describe,
+    sandbox_of,
+)
 
 TORCH_FAMILY = ("torch", "torchvision", "torchaudio")
 TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"

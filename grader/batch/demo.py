@@ -28,6 +28,7 @@ def run_demo(console, name: str = "numpy_nn", out: Path | None = None, workers: 
         console.print(f"  {student:12} {summary['score']:g} / {summary['max_score']:g}"
                       + (f"  ({summary['problem']})" if summary.get("problem") else ""))
     console.print(f"Student reports: {out}/<student>/report.html (and report.md, results.json)")
+    console.print(f"Your view:       {out}/<student>/instructor-report.html (hidden checks' details included)")
     console.print(f"Class summary:   {out}/summary.html")
-    console.print(f"Gradebook:       {out}/gradebook.csv")
+    console.print(f"Gradebook:       {out}/gradebook.csv (and misconceptions.csv)")
     return out

@@ -9,7 +9,12 @@ import zipfile
 from pathlib import Path
 
 from grader.batch.store import store_results, summarize
-from grader.batch.tasks import AssignmentSource, GradeTask, stop_requested, unpacked_assignment
+from grader.batch.tasks import (
+    AssignmentSource,
+    GradeTask,
+    stop_requested,
+    unpacked_assignment,
+)
 from grader.core.assignment import Assignment
 from grader.engine.grade import failure_results, grade
 

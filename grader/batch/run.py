@@ -3,7 +3,7 @@
 Every entry of the submissions folder (a sub-folder, ``.zip``, ``.py`` or
 ``.ipynb``; its name without the suffix is the student id) is graded into
 ``OUT/<student>/`` with the files ``nngrade grade`` writes, then the class
-outputs (``gradebook.csv``, the summary) are written from the stored results.
+outputs (``gradebook.csv``, ``misconceptions.csv``, the summary) are written from the stored results.
 
 Crash safety: a student's ``results.json`` is the last file written for them,
 by an atomic rename, so its presence means "finished". A re-run grades only the
@@ -38,10 +38,17 @@ from grader.batch.store import (
     store_results,
     summarize,
 )
-from grader.batch.tasks import DEFAULT_TASK_FUNCTION, AssignmentSource, GradeTask, HarnessFailure, pack_folder
+from grader.batch.tasks import (
+    DEFAULT_TASK_FUNCTION,
+    AssignmentSource,
+    GradeTask,
+    HarnessFailure,
+    pack_folder,
+)
 from grader.core.assignment import Assignment, AssignmentError
 from grader.core.schema import write_json_atomic
 from grader.engine.grade import failure_results
+from grader.feedback.summary import GRADEBOOK, MISCONCEPTIONS, SUMMARY
 from grader.feedback.summary import write_class_outputs as write_summary
 from grader.submissions.files import skipped
 
@@ -73,9 +80,9 @@ def default_workers() -> int:
 
 
 def write_class_outputs(out: Path) -> list[Path]:
-    """gradebook.csv and the class summary, from the stored results."""
+    """gradebook.csv, misconceptions.csv and the class summary, from the stored results."""
     write_summary(out)
-    return [path for path in (out / "gradebook.csv", out / "summary.html") if path.exists()]
+    return [path for path in (out / GRADEBOOK, out / MISCONCEPTIONS, out / SUMMARY) if path.exists()]
 
 
 def grade_batch(assignment: Assignment, submissions: Path, out: Path, *, workers: int | None = None,

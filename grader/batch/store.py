@@ -114,13 +114,14 @@ def is_finished(student_dir: Path, regrade_run: str | None) -> bool:
 
 
 def store_results(student_dir: Path, results: dict) -> None:
-    """Write the student's reports, then ``results.json`` last (by rename): its presence means finished."""
+    """Write the student's reports (instructor-report.html included: the class summary links to it), then
+    ``results.json`` last (by rename): its presence means finished."""
     student_dir.mkdir(parents=True, exist_ok=True)
     for leftover in student_dir.glob(".staging-*"):  # from a run killed while storing
         shutil.rmtree(leftover, ignore_errors=True)
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=student_dir))
     try:
-        write_reports(results, staging)
+        write_reports(results, staging, instructor=True)
         for item in sorted(staging.iterdir()):
             if item.name == RESULTS_FILE:
                 continue

@@ -10,7 +10,14 @@ tests), :mod:`~grader.checks.probing` (probes on trusted code),
 draw fresh inputs at every final grading) and :mod:`~grader.checks.recording` (curves and gradients
 recorded for the report's figures).
 """
-from grader.checks.assertions import CheckFailure, assert_close, assert_gradient, compare, fail, relative_error
+from grader.checks.assertions import (
+           CheckFailure,
+           assert_close,
+           assert_gradient,
+           compare,
+           fail,
+           relative_error,
+)
 from grader.checks.inputs import fresh_seed, rng_for
 from grader.checks.recording import gradient_record, training_record
 from grader.core.types import ProbeFailure

@@ -22,13 +22,13 @@ def write_report_files(results: dict, out: Path, instructor: bool = False, all_p
                                               encoding="utf-8")
 
 
-def write_reports(results: dict, out: Path) -> None:
+def write_reports(results: dict, out: Path, instructor: bool = False) -> None:
     """results.json, report.md and report.html for one graded submission, plus its attachments (files such as
-    notebook.html that grading made, kept out of results.json)."""
+    notebook.html that grading made, kept out of results.json); with ``instructor``, also instructor-report.html."""
     out.mkdir(parents=True, exist_ok=True)
     attachments = results.get(ATTACHMENTS) or {}
     results = {key: value for key, value in results.items() if key != ATTACHMENTS}
     for name, text in attachments.items():
         (out / Path(name).name).write_text(text, encoding="utf-8")
     write_json_atomic(out / RESULTS_FILE, results)
-    write_report_files(results, out)
+    write_report_files(results, out, instructor)

@@ -4,7 +4,13 @@ from __future__ import annotations
 from grader.feedback.check_figures import figure_readings
 from grader.feedback.findings import NOTEBOOK_CELL, FailureGroup, Misconception, Where
 from grader.feedback.plots import artifact_scalars
-from grader.feedback.view import CheckView, ReportView, build_view, clean_text, fmt_points
+from grader.feedback.view import (
+    CheckView,
+    ReportView,
+    build_view,
+    clean_text,
+    fmt_points,
+)
 
 
 def _md_escape(text: str) -> str:

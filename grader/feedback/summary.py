@@ -1,109 +1,60 @@
-"""Class outputs from a folder of graded results, ``DIR/<student>/results.json``: gradebook.csv and summary.html.
+"""Class outputs from a folder of graded results, ``DIR/<student>/results.json``: summary.html, gradebook.csv and
+misconceptions.csv (the CSV files: :mod:`grader.feedback.gradebook`).
 
 ``write_class_outputs(batch_dir)`` is what the batch grader calls after a batch; ``rebuild(folder)`` is
 ``nngrade report DIR``: it re-renders every report from the stored results.json files, without re-grading.
 
-gradebook.csv: one row per student; columns ``student_id``, one per check (its name; a name that occurs
-twice in one submission gets `` (#number)`` added), ``total`` and ``max``; and ``sandbox`` (the level and its
-warning, or ``strong``) when some submission was graded with weak isolation. A cell is empty when that
-submission has no such check. Text cells that a spreadsheet would run as a formula (starting with = + - @)
-are prefixed with ``'``.
-
-summary.html (for instructors): the submissions graded with weak isolation (if any), the score distribution, the pass rate of every check, the most frequent
-misconceptions with the students affected, the crashes and timeouts (tests tagged timeout, crash, memory,
-import, or grader: a check that itself failed), the grading time per submission, and a row per student that
-links to their report.
+summary.html (for instructors), most useful first: the class's recognised mistakes ranked by the students they
+affect and the points they cost (in all, and per affected student), each with its title, one line of
+explanation and the students, linked to their instructor reports (``<student>/instructor-report.html``, written
+next to report.html); the score distribution; the checks sorted by pass rate, lowest first, with the failures that
+are only cascades (the check passed once the grader's stand-ins replaced parts that failed their own checks)
+counted apart from the check's own failures; the students who submitted the skeleton or nothing to grade (see
+:mod:`grader.feedback.standing`); crashes and timeouts; grading time; a row per student. Pass rates and mistakes
+count the students whose code was graded (status graded or import error), not those who submitted nothing, the
+skeleton, or hit a grader error, who would only lower every rate alike.
 """
 from __future__ import annotations
 
-import csv
-import io
 import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
-from grader.core.schema import KIND_LABELS, checks_of, weak_sandbox_note
-from grader.feedback.files import write_report_files
-from grader.feedback.html import environment
+from grader.core.schema import KIND_LABELS, weak_sandbox_note
+from grader.feedback.classfolder import (
+    RESULTS,
+    Batch,
+    is_batch,
+    load_batch,
+    max_score_of,
+)
+from grader.feedback.files import INSTRUCTOR_REPORT, write_report_files
+from grader.feedback.gradebook import gradebook_csv, misconceptions_csv
+from grader.feedback.html import environment, render_html
 from grader.feedback.plots import Image, score_histogram
-from grader.feedback.view import ResultsError, build_view, clean_text, fmt_points, load_results
+from grader.feedback.standing import (
+    CASCADE,
+    FAILED,
+    GRADED,
+    IMPORT_ERROR,
+    NOT_ATTEMPTED,
+    PASSED,
+    Standing,
+    check_outcomes,
+    first_sentence,
+    mistakes_of,
+    standing_of,
+)
+from grader.feedback.view import ResultsError, clean_text, load_results
 
-RESULTS = "results.json"
 GRADEBOOK = "gradebook.csv"
+MISCONCEPTIONS = "misconceptions.csv"
 SUMMARY = "summary.html"
 FAILURE_KINDS = ("timeout", "crash", "memory", "import", "grader")
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-SANDBOX_COLUMN = "sandbox"
-
-
-@dataclass
-class Submission:
-    student: str
-    results: dict
-
-
-@dataclass
-class Batch:
-    """The graded submissions found in a batch folder, and the result files that could not be read."""
-
-    folder: Path
-    submissions: list[Submission]
-    problems: list[str]
-
-
-def is_batch(folder: Path) -> bool:
-    return any(p.is_dir() and (p / RESULTS).is_file() for p in Path(folder).iterdir() if not p.name.startswith("."))
-
-
-def load_batch(folder: Path) -> Batch:
-    """Every ``folder/<student>/results.json``, in student order; unreadable ones become problems, not errors."""
-    submissions, problems = [], []
-    for entry in sorted(Path(folder).iterdir()):
-        path = entry / RESULTS
-        if entry.name.startswith(".") or not path.is_file():
-            continue
-        try:
-            submissions.append(Submission(entry.name, load_results(path)))
-        except ResultsError as exc:
-            problems.append(str(exc))
-    return Batch(Path(folder), submissions, problems)
-
-
-def _test_columns(results: dict) -> dict[str, float]:
-    """{column name: score} for one submission, names made unique within it."""
-    counts = Counter(t["name"] for t in results["tests"])
-    return {(t["name"] if counts[t["name"]] == 1 else f"{t['name']} (#{t.get('number', i + 1)})"): float(t["score"])
-            for i, t in enumerate(results["tests"])}
-
-
-def _max_score(results: dict) -> float:
-    extra = results.get("extra_data") or {}
-    return float(extra.get("max_score", sum(float(t["max_score"]) for t in results["tests"])))
-
-
-def _spreadsheet_safe(text: str) -> str:
-    return "'" + text if text.startswith(FORMULA_START) else text
-
-
-def gradebook_csv(batch: Batch) -> str:
-    """The gradebook as CSV text (see the module docstring)."""
-    rows = [(s.student, _test_columns(s.results), float(s.results["score"]), _max_score(s.results))
-            for s in batch.submissions]
-    columns = list(dict.fromkeys(name for _, scores, _, _ in rows for name in scores))
-    # A "sandbox" column only when some submission was graded weak, so a strong batch's gradebook is unchanged.
-    weak = {s.student: weak_sandbox_note(s.results.get("extra_data") or {}) for s in batch.submissions}
-    sandbox = [SANDBOX_COLUMN] if any(weak.values()) else []
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["student_id"] + [_spreadsheet_safe(clean_text(c, 300)) for c in columns] + ["total", "max"]
-                    + sandbox)
-    for student, scores, total, max_score in rows:
-        writer.writerow([_spreadsheet_safe(student)] + [fmt_points(scores[c]) if c in scores else "" for c in columns]
-                        + [fmt_points(total), fmt_points(max_score)]
-                        + ([_spreadsheet_safe(clean_text(weak[student] or "strong", 1500))] if sandbox else []))
-    return out.getvalue()
+#: Statuses whose checks count in the pass rates and the mistakes (see the module docstring).
+COUNTED = (GRADED, IMPORT_ERROR)
 
 
 @dataclass
@@ -112,7 +63,12 @@ class CheckStat:
     max_score: float
     hidden: bool
     passed: int = 0
-    graded: int = 0
+    failed: int = 0      # failed through the check's own part
+    cascade: int = 0     # failed only because parts it uses failed their own checks
+
+    @property
+    def graded(self) -> int:
+        return self.passed + self.failed + self.cascade
 
     @property
     def pass_rate(self) -> float:
@@ -123,8 +79,8 @@ class CheckStat:
 class MistakeStat:
     id: str
     title: str
+    explanation: str                                              # its first sentence
     students: list[str] = field(default_factory=list)
-    checks: list[str] = field(default_factory=list)
     points_lost: float = 0.0     # over the class, each student's mistake charged once
 
     @property
@@ -146,12 +102,25 @@ class FailureStat:
 @dataclass
 class StudentRow:
     student: str
-    link: str
     score: float
     max_score: float
     failed: int
     mistakes: int
+    standing: Standing
     troubles: list[str]
+
+    @property
+    def link(self) -> str:
+        return instructor_link(self.student)
+
+    @property
+    def counted(self) -> bool:
+        """Whether the student's checks and mistakes count in the class's pass rates and mistakes."""
+        return self.standing.status in COUNTED
+
+    @property
+    def percentage(self) -> float:
+        return 100 * self.score / self.max_score if self.max_score else 0.0
 
 
 @dataclass
@@ -171,6 +140,18 @@ class SummaryView:
     def scores(self) -> list[float]:
         return [s.score for s in self.students]
 
+    @property
+    def not_attempted(self) -> list[StudentRow]:
+        return [s for s in self.students if s.standing.status == NOT_ATTEMPTED]
+
+    @property
+    def counted(self) -> int:
+        return sum(s.counted for s in self.students)
+
+
+def instructor_link(student: str) -> str:
+    return f"{quote(student)}/{INSTRUCTOR_REPORT}"
+
 
 def _timing_stats(batch: Batch) -> dict:
     seconds = []
@@ -186,6 +167,35 @@ def _timing_stats(batch: Batch) -> dict:
             "max": slowest[0], "slowest": slowest[1], "total": sum(values)}
 
 
+def _count_checks(checks: dict[str, CheckStat], results: dict) -> None:
+    for test, outcome in check_outcomes(results):
+        name = clean_text(test["name"], 300)
+        stat = checks.setdefault(name, CheckStat(name, float(test["max_score"]),
+                                                 test.get("visibility", "visible") != "visible"))
+        stat.passed += outcome == PASSED
+        stat.failed += outcome == FAILED
+        stat.cascade += outcome == CASCADE
+
+
+def _count_mistakes(mistakes: dict[str, MistakeStat], student: str, results: dict) -> int:
+    found = mistakes_of(results)
+    for mistake in found:
+        stat = mistakes.setdefault(mistake.id, MistakeStat(mistake.id, mistake.title,
+                                                           first_sentence(mistake.explanation)))
+        stat.students.append(student)
+        stat.points_lost += mistake.points_lost
+    return len(found)
+
+
+def _histogram(students: list[StudentRow]) -> Image | None:
+    maxima = {s.max_score for s in students}
+    if len(maxima) == 1:
+        return score_histogram([s.score for s in students], maxima.pop(), "points")
+    if students:
+        return score_histogram([s.percentage for s in students], 100, "%")
+    return None
+
+
 def build_summary(batch: Batch) -> SummaryView:
     """Everything summary.html shows, computed from the batch's results."""
     checks: dict[str, CheckStat] = {}
@@ -197,44 +207,25 @@ def build_summary(batch: Batch) -> SummaryView:
         extra = results.get("extra_data") or {}
         titles[clean_text(extra.get("title") or extra.get("assignment") or "Assignment", 300)] += 1
         versions[clean_text(extra.get("nngrade_version", ""), 40)] += 1
+        standing = standing_of(results)
         troubles = []
         for test in results["tests"]:
-            name = clean_text(test["name"], 300)
-            stat = checks.setdefault(name, CheckStat(name, float(test["max_score"]),
-                                                     test.get("visibility", "visible") != "visible"))
-            stat.graded += 1
-            stat.passed += test["status"] == "passed"
             for kind in FAILURE_KINDS:
                 if kind in (test.get("tags") or []):
-                    failures[kind].cases.append((student, name))
+                    failures[kind].cases.append((student, clean_text(test["name"], 300)))
                     troubles.append(failures[kind].label)
-        for entry in extra.get("misconceptions", []):
-            if not isinstance(entry, dict) or "id" not in entry:
-                continue
-            stat = mistakes.setdefault(str(entry["id"]), MistakeStat(str(entry["id"]),
-                                                                     clean_text(entry.get("title", entry["id"]), 300)))
-            if student not in stat.students:
-                stat.students.append(student)
-            lost = entry.get("points_lost")
-            if isinstance(lost, (int, float)) and not isinstance(lost, bool):
-                stat.points_lost += float(lost)
-            for check in (clean_text(str(name), 300) for name in checks_of(entry)):
-                if check and check not in stat.checks:
-                    stat.checks.append(check)
-        view = build_view(results, student_view=False)
-        students.append(StudentRow(student, quote(student) + "/report.html", view.score, view.max_score,
-                                   len(view.failed), len(view.misconceptions), list(dict.fromkeys(troubles))))
-    maxima = {s.max_score for s in students}
-    if len(maxima) == 1:
-        histogram = score_histogram([s.score for s in students], maxima.pop(), "points")
-    elif students:
-        histogram = score_histogram([100 * s.score / s.max_score if s.max_score else 0 for s in students], 100, "%")
-    else:
-        histogram = None
+        found = 0
+        if standing.status in COUNTED:
+            _count_checks(checks, results)
+            found = _count_mistakes(mistakes, student, results)
+        students.append(StudentRow(student, float(results["score"]), max_score_of(results),
+                                   sum(t["status"] != "passed" for t in results["tests"]), found, standing,
+                                   list(dict.fromkeys(troubles))))
     return SummaryView(
-        title=titles.most_common(1)[0][0] if titles else "Assignment", students=students, histogram=histogram,
-        checks=list(checks.values()),
-        mistakes=sorted(mistakes.values(), key=lambda m: -len(m.students)),
+        title=titles.most_common(1)[0][0] if titles else "Assignment", students=students,
+        histogram=_histogram(students),
+        checks=sorted(checks.values(), key=lambda c: (c.pass_rate, -c.failed)),
+        mistakes=sorted(mistakes.values(), key=lambda m: (-len(m.students), -m.points_lost, m.title)),
         failures=[f for f in failures.values() if f.cases], timings=_timing_stats(batch),
         problems=batch.problems, version=versions.most_common(1)[0][0] if versions else "",
         weak_sandbox=[(s.student, clean_text(note, 1500)) for s in batch.submissions
@@ -251,20 +242,33 @@ def render_summary(batch: Batch) -> str:
     return environment().get_template("summary.html.j2").render(view=view, stats=stats, version=view.version)
 
 
+def _write_instructor_reports(batch: Batch, missing_only: bool) -> None:
+    """``<student>/instructor-report.html``, which the summary links to (grade-batch writes it with the student's
+    other reports; here it is made for folders graded before it was, or rebuilt for all)."""
+    for submission in batch.submissions:
+        path = batch.folder / submission.student / INSTRUCTOR_REPORT
+        if not (missing_only and path.is_file()):
+            path.write_text(render_html(submission.results, student_view=False), encoding="utf-8")
+
+
 def _write_class_files(batch: Batch) -> None:
     (batch.folder / GRADEBOOK).write_text(gradebook_csv(batch), encoding="utf-8")
+    (batch.folder / MISCONCEPTIONS).write_text(misconceptions_csv(batch), encoding="utf-8")
     (batch.folder / SUMMARY).write_text(render_summary(batch), encoding="utf-8")
 
 
 def write_class_outputs(batch_dir: Path) -> Batch:
-    """gradebook.csv and summary.html in ``batch_dir`` from its ``<student>/results.json`` files."""
+    """gradebook.csv, misconceptions.csv and summary.html in ``batch_dir`` from its ``<student>/results.json``
+    files, and any instructor report the summary links to that is missing."""
     batch = load_batch(Path(batch_dir))
+    _write_instructor_reports(batch, missing_only=True)
     _write_class_files(batch)
     return batch
 
 
 def rebuild(folder: Path, instructor: bool = False, all_plots: bool = False) -> Batch | None:
-    """``nngrade report DIR``: re-render the reports from stored results (a batch: also the class outputs);
+    """``nngrade report DIR``: re-render the reports from stored results (a batch: also the class outputs, and
+    every student's instructor report, which the summary links to, whatever ``instructor`` says);
     ``all_plots`` draws the figures of passed checks too.
 
     Returns the batch, or ``None`` for a single submission's folder. Raises ResultsError when ``folder``
@@ -279,6 +283,6 @@ def rebuild(folder: Path, instructor: bool = False, all_plots: bool = False) -> 
                            "(a graded batch); give the --out folder of `nngrade grade` or `nngrade grade-batch`")
     batch = load_batch(folder)
     for submission in batch.submissions:
-        write_report_files(submission.results, folder / submission.student, instructor, all_plots)
+        write_report_files(submission.results, folder / submission.student, instructor=True, all_plots=all_plots)
     _write_class_files(batch)
     return batch

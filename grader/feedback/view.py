@@ -36,7 +36,13 @@ from grader.core.schema import (
     weak_sandbox_note,
 )
 from grader.core.types import check_class
-from grader.feedback.findings import Arrangement, CheckView, FailureGroup, Misconception, arrange
+from grader.feedback.findings import (
+    Arrangement,
+    CheckView,
+    FailureGroup,
+    Misconception,
+    arrange,
+)
 
 __all__ = ["Arrangement", "CheckView", "ClassSummary", "FailureGroup", "Misconception", "ReportView", "ResultsError",
            "build_view", "clean_text", "fmt_points", "load_results"]

@@ -12,7 +12,13 @@ import shutil
 from pathlib import Path
 
 from grader.core.types import Staged, StagedCode
-from grader.submissions.files import MAX_SOURCE_BYTES, MAX_STAGED_BYTES, capped, copy_in, shown
+from grader.submissions.files import (
+    MAX_SOURCE_BYTES,
+    MAX_STAGED_BYTES,
+    capped,
+    copy_in,
+    shown,
+)
 
 
 def notebook_to_source(path: Path) -> str:
