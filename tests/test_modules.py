@@ -127,3 +127,18 @@ def test_a_corrupt_zip_is_one_whole_sentence(tmp_path):
 ])
 def test_long_text_is_shortened_at_a_word_boundary(text, limit, expected):
     assert shorten(text, limit) == expected and len(shorten(text, limit)) <= limit
+
+
+def test_a_notebook_left_out_of_a_zip_is_the_reason_nothing_was_graded(tmp_path):
+    from grader.core.assignment import find_assignment
+    from grader.submissions.notebooks import stage_notebook
+
+    archive = tmp_path / "sub.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("backprop.ipynb", '{"cells": []}' + " " * 4000)
+    data = bytearray(archive.read_bytes())
+    start = data.index(b"backprop.ipynb") + len("backprop.ipynb") + 2
+    data[start:start + 20] = bytes(20)
+    archive.write_bytes(bytes(data))
+    staged = stage_notebook(archive, find_assignment("backprop"), tmp_path / "staged")
+    assert staged.fatal.startswith("backprop.ipynb could not be unpacked from sub.zip (")
