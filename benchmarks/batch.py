@@ -160,7 +160,7 @@ def time_batches(assignment: Assignment, work: Path, worker_counts: list[int], f
     rows = []
     for workers in worker_counts:
         report = grade_batch(assignment, work / "class", work / f"local-{workers}", workers=workers)
-        rows.append([assignment.name, *batch_row(f"local, {workers} worker(s)", workers, report, floor)])
+        rows.append([assignment.name, *batch_row(f"local x{workers}", workers, report, floor)])
     return rows
 
 
@@ -174,7 +174,7 @@ def time_dask(assignment: Assignment, work: Path, workers: int, floor: float, co
         startup = time.perf_counter() - started
         report = grade_batch(assignment, work / "class", work / "dask", scheduler=cluster.scheduler_address)
     console.print(f"(Dask LocalCluster start-up: {startup:.1f} s, not counted in its wall time)")
-    return [assignment.name, *batch_row(f"dask LocalCluster, {workers} worker(s)", workers, report, floor)]
+    return [assignment.name, *batch_row(f"dask x{workers}", workers, report, floor)]
 
 
 def benchmark(assignment: Assignment, args, console) -> list[list[str]]:
@@ -216,7 +216,7 @@ def main(argv=None) -> None:
     parser.add_argument("--keep", type=Path, help="keep the classes and the batch folders here")
     args = parser.parse_args(argv)
 
-    console = Console(highlight=False)
+    console = Console(highlight=False, width=max(100, Console().width))
     names = args.assignment or [n for n in assignments.available() if assignments.find_assignment(n).has_reference]
     started = time.perf_counter()
     table = Table("assignment", "executor", "N", "wall s", "subs/min", "overhead s/sub", "checks s/sub", "x floor")
