@@ -1,20 +1,23 @@
-"""Benchmark class-scale grading: what one submission costs, and how a batch scales.
+"""Benchmark class-scale grading: what one submission costs, and how a batch scales, for every assignment.
 
-    python benchmarks/batch.py                  # 200 submissions, 1 and 2 local workers, a 2-worker Dask LocalCluster
-    python benchmarks/batch.py --size 10        # a quick run
-    python benchmarks/batch.py --workers 1,2,4 --no-dask
+    python benchmarks/batch.py                          # the four assignments, 6 submissions each, 1 and 2 workers
+    python benchmarks/batch.py --assignment cnn         # one assignment
+    python benchmarks/batch.py --assignment numpy_nn --size 200 --detail --dask   # the full study of one
 
 Figures:
-- single submission: ``grade()`` on the reference, cold (first, loads the reference) and warm;
-- cost floor: the same checks run in this process on the reference, no sandbox (a GradingSession whose
-  student is a TrustedRunner), per submission;
-- per batch: wall time, submissions/minute, and the overhead per submission, i.e. the worker time not spent
-  in the checks themselves: (wall x workers - sum of the checks' own seconds from extra_data.timings) / N;
-  "x floor" is the worker time per submission divided by the floor.
+- per assignment and worker count: wall time, submissions/minute, and the overhead per submission, i.e. the
+  worker time not spent in the checks themselves: (wall x workers - sum of the checks' own seconds from
+  extra_data.timings) / N;
+- with ``--detail``: ``grade()`` on the reference, cold (first, loads the reference) and warm, and the cost
+  floor: the same checks run in this process on the reference, no sandbox (a GradingSession whose student is a
+  TrustedRunner), per submission; "x floor" is the worker time per submission divided by the floor;
+- with ``--dask``: the same batch on a Dask LocalCluster.
 
-The class mixes correct submissions (half), the mutants of the assignment's mistakes.toml (written with
-Catalogue.write_mutant) and submissions that do not parse; folders and zips alternate. Everything is
-written to a temporary folder, removed at the end (``--keep DIR`` keeps the batch folders there).
+The class mixes correct submissions (half: the reference, and the samples/NAME submissions named
+``correct*``), the mutants of the assignment's mistakes.toml (written with Catalogue.write_mutant) and the other
+samples, and one in ten that does not parse. Module submissions alternate between folders and zips of the
+package, notebook submissions between the ``.ipynb`` itself and a zip holding it. Everything is written to a
+temporary folder, removed at the end (``--keep DIR`` keeps the batch folders there).
 """
 from __future__ import annotations
 
@@ -44,41 +47,74 @@ FALLBACK_MISTAKES = [
 ]
 
 
+def is_notebook(assignment: Assignment) -> bool:
+    return any(assignment.solution_dir.glob("*.ipynb"))
+
+
 def mutants(assignment: Assignment, into: Path) -> list[Path]:
-    """One folder per catalogued mistake (or per fallback mistake when there is no catalogue)."""
+    """One submission per catalogued mistake (or per fallback mistake when there is no catalogue): the package
+    folder of a module assignment, the notebook file of a notebook assignment."""
     catalogue = Catalogue(assignment)
-    folders = []
+    found = []
     for mistake in list(catalogue) or FALLBACK_MISTAKES:
         try:
-            folders.append(catalogue.write_mutant(mistake, into / mistake.id / assignment.package))
+            folder = catalogue.write_mutant(mistake, into / mistake.id / assignment.package)
         except AssignmentError:  # a fallback whose line the reference no longer has
             continue
-    return folders
+        notebooks = sorted(folder.glob("*.ipynb"))
+        found.append(notebooks[0] if notebooks else folder)
+    return found
+
+
+def samples(assignment: Assignment) -> tuple[list[Path], list[Path]]:
+    """(correct, wrong) submissions of samples/NAME (each a .ipynb, a .py or a folder); ([], []) when none."""
+    folder = Path(__file__).resolve().parents[1] / "samples" / assignment.name
+    found = sorted(p for p in folder.glob("*") if p.is_dir() or p.suffix in (".ipynb", ".py")) if folder.is_dir() \
+        else []
+    return [p for p in found if p.name.startswith("correct")], [p for p in found if not p.name.startswith("correct")]
+
+
+def reference_submission(assignment: Assignment) -> Path:
+    notebooks = sorted(assignment.solution_dir.glob("*.ipynb"))
+    return notebooks[0] if notebooks else assignment.solution_dir
+
+
+def write_submission(source: Path, target: Path, package: str, as_zip: bool) -> None:
+    """``source`` (a notebook, a .py or a package folder) as the submission ``target`` (no suffix), or its zip."""
+    if as_zip:
+        with zipfile.ZipFile(target.with_suffix(".zip"), "w", zipfile.ZIP_DEFLATED) as archive:
+            files = [source] if source.is_file() else sorted(p for p in source.rglob("*")
+                                                               if p.is_file() and "__pycache__" not in p.parts)
+            for path in files:
+                inside = path.name if source.is_file() else path.relative_to(source).as_posix()
+                archive.write(path, f"{package}/{inside}")
+    elif source.is_file():
+        shutil.copyfile(source, target.with_suffix(source.suffix))
+    else:
+        shutil.copytree(source, target / package, ignore=shutil.ignore_patterns("__pycache__"))
 
 
 def make_class(assignment: Assignment, size: int, into: Path) -> dict[str, int]:
     """Write ``size`` submissions into ``into``; returns how many of each kind."""
     into.mkdir(parents=True)
-    wrong = mutants(assignment, into.parent / "mutants")
-    correct = assignment.solution_dir
-    counts = {"correct": 0, "mutant": 0, "does not parse": 0}
+    good_samples, bad_samples = samples(assignment)
+    correct = [reference_submission(assignment), *good_samples]
+    wrong = mutants(assignment, into.parent / "mutants") + bad_samples
+    notebook = is_notebook(assignment)
+    counts = {"correct": 0, "wrong": 0, "does not parse": 0}
     for index in range(size):
-        if index % 2 == 0 or not wrong:
-            source, kind = correct, "correct"
-        elif index % 10 == 9:
-            source, kind = None, "does not parse"
-        else:
-            source, kind = wrong[(index // 2) % len(wrong)], "mutant"
+        name = into / f"s{index:04d}"
+        if index % 10 == 9:
+            counts["does not parse"] += 1
+            if notebook:
+                name.with_suffix(".ipynb").write_text('{"cells": [{"cell_type": "code", "source": "x = (',
+                                                      encoding="utf-8")
+            else:
+                name.with_suffix(".py").write_text("class DenseLayer(:\n", encoding="utf-8")
+            continue
+        kind, pool = ("correct", correct) if index % 2 == 0 or not wrong else ("wrong", wrong)
         counts[kind] += 1
-        name = f"s{index:04d}"
-        if source is None:
-            (into / f"{name}.py").write_text("class DenseLayer(:\n", encoding="utf-8")
-        elif index % 4 < 2:
-            shutil.copytree(source, into / name / assignment.package, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            with zipfile.ZipFile(into / f"{name}.zip", "w") as archive:
-                for path in sorted(source.glob("*.py")):
-                    archive.write(path, f"{assignment.package}/{path.name}")
+        write_submission(pool[(index // 2) % len(pool)], name, assignment.package, as_zip=index % 4 >= 2)
     return counts
 
 
@@ -118,54 +154,77 @@ def batch_row(label: str, workers: int, report, floor: float) -> list[str]:
             f"{checks / n:.2f}", f"{per_submission / floor:.1f}" if floor > 0 else "-"]
 
 
+def time_batches(assignment: Assignment, work: Path, worker_counts: list[int], floor: float) -> list[list[str]]:
+    from grader.batch.run import grade_batch
+
+    rows = []
+    for workers in worker_counts:
+        report = grade_batch(assignment, work / "class", work / f"local-{workers}", workers=workers)
+        rows.append([assignment.name, *batch_row(f"local x{workers}", workers, report, floor)])
+    return rows
+
+
+def time_dask(assignment: Assignment, work: Path, workers: int, floor: float, console) -> list[str]:
+    from distributed import LocalCluster
+
+    from grader.batch.run import grade_batch
+
+    started = time.perf_counter()
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        startup = time.perf_counter() - started
+        report = grade_batch(assignment, work / "class", work / "dask", scheduler=cluster.scheduler_address)
+    console.print(f"(Dask LocalCluster start-up: {startup:.1f} s, not counted in its wall time)")
+    return [assignment.name, *batch_row(f"dask x{workers}", workers, report, floor)]
+
+
+def benchmark(assignment: Assignment, args, console) -> list[list[str]]:
+    """The table rows of one assignment (its class written, graded and removed here)."""
+    work = Path(tempfile.mkdtemp(prefix=f"nngrade-bench-{assignment.name}-"))
+    try:
+        counts = make_class(assignment, args.size, work / "class")
+        console.print(f"{assignment.name}: class of {args.size}: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+        floor = 0.0
+        if args.detail:
+            cold, warm = single_submission(assignment)
+            floor = floor_seconds(assignment)
+            console.print(f"  single submission (grade() in this process): cold {cold:.2f} s, warm {warm:.2f} s")
+            console.print(f"  cost floor (checks in-process on the reference, no sandbox): {floor:.3f} s per "
+                          f"submission; warm single submission = {warm / floor:.1f} x floor")
+        rows = time_batches(assignment, work, [int(w) for w in args.workers.split(",")], floor)
+        if args.dask:
+            rows.append(time_dask(assignment, work, args.dask_workers, floor, console))
+        if args.keep:
+            shutil.copytree(work, args.keep / assignment.name, dirs_exist_ok=True)
+            console.print(f"  kept in {args.keep / assignment.name}")
+        return rows
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def main(argv=None) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from grader.batch.run import grade_batch
-
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--assignment", default="numpy_nn")
-    parser.add_argument("--size", type=int, default=200, help="submissions in the generated class (default 200)")
+    parser.add_argument("--assignment", action="append",
+                        help="an assignment to time (repeatable; default: every assignment with a reference)")
+    parser.add_argument("--size", type=int, default=6, help="submissions in each generated class (default 6)")
     parser.add_argument("--workers", default="1,2", help="local worker counts to time, comma-separated")
+    parser.add_argument("--detail", action="store_true", help="also time one submission and the cost floor")
+    parser.add_argument("--dask", action="store_true", help="also time a Dask LocalCluster")
     parser.add_argument("--dask-workers", type=int, default=2, help="workers of the Dask LocalCluster")
-    parser.add_argument("--no-dask", action="store_true", help="skip the Dask LocalCluster run")
-    parser.add_argument("--keep", type=Path, help="keep the class and the batch folders here")
+    parser.add_argument("--keep", type=Path, help="keep the classes and the batch folders here")
     args = parser.parse_args(argv)
 
-    console = Console(highlight=False)
-    assignment = assignments.find_assignment(args.assignment)
-    work = Path(tempfile.mkdtemp(prefix="nngrade-bench-"))
-    try:
-        counts = make_class(assignment, args.size, work / "class")
-        console.print(f"class of {args.size}: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
-        cold, warm = single_submission(assignment)
-        floor = floor_seconds(assignment)
-        console.print(f"single submission (grade() in this process): cold {cold:.2f} s, warm {warm:.2f} s")
-        console.print(f"cost floor (checks in-process on the reference, no sandbox): {floor:.3f} s per submission; "
-                      f"warm single submission = {warm / floor:.1f} x floor")
-
-        table = Table("executor", "N", "wall s", "subs/min", "overhead s/sub", "checks s/sub", "x floor")
-        for workers in [int(w) for w in args.workers.split(",")]:
-            report = grade_batch(assignment, work / "class", work / f"local-{workers}", workers=workers)
-            table.add_row(*batch_row(f"local, {workers} worker(s)", workers, report, floor))
-        if not args.no_dask:
-            from distributed import LocalCluster
-
-            started = time.perf_counter()
-            with LocalCluster(n_workers=args.dask_workers, threads_per_worker=1, processes=True,
-                              dashboard_address=None) as cluster:
-                startup = time.perf_counter() - started
-                report = grade_batch(assignment, work / "class", work / "dask", scheduler=cluster.scheduler_address)
-                table.add_row(*batch_row(f"dask LocalCluster, {args.dask_workers} worker(s)", args.dask_workers,
-                                         report, floor))
-            console.print(f"(Dask LocalCluster start-up: {startup:.1f} s, not counted in its wall time)")
-        console.print(table)
-        if args.keep:
-            shutil.copytree(work, args.keep, dirs_exist_ok=True)
-            console.print(f"kept in {args.keep}")
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    console = Console(highlight=False, width=max(100, Console().width))
+    names = args.assignment or [n for n in assignments.available() if assignments.find_assignment(n).has_reference]
+    started = time.perf_counter()
+    table = Table("assignment", "executor", "N", "wall s", "subs/min", "overhead s/sub", "checks s/sub", "x floor")
+    for name in names:
+        for row in benchmark(assignments.find_assignment(name), args, console):
+            table.add_row(*row)
+    console.print(table)
+    console.print(f"total {time.perf_counter() - started:.0f} s")
 
 
 if __name__ == "__main__":

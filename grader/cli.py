@@ -325,6 +325,8 @@ def validate(assignment, workers, seed):
         console.print(f"  [red]reference fails[/] {escape(failure)}")
     for mistake in report.reference_misconceptions:
         console.print(f"  [red]false alarm on the reference:[/] {mistake}")
+    for leak in report.leaks:
+        console.print(f"  [red]solution leak:[/] {escape(str(leak))}")
     console.print(_validation_table(report))
     console.print(f"({time.perf_counter() - started:.1f} s)")
     console.print("[green]valid[/]" if report.ok else "[red]NOT valid[/]")
@@ -351,6 +353,7 @@ def _validation_table(report) -> Table:
     table.add_row("mistakes named", f"{report.named} / {len(report.mistakes)}", "(feedback)", "")
     table.add_row("variants at full marks", f"{report.variants_full_marks} / {len(report.variants)}", "all",
                   verdict(report.variants_full_marks == len(report.variants)))
+    table.add_row("solution leaks", str(len(report.leaks)), "0", verdict(not report.leaks))
     return table
 
 

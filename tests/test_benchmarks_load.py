@@ -11,3 +11,11 @@ BENCHMARKS = sorted((Path(__file__).resolve().parents[1] / "benchmarks").glob("*
 def test_benchmark_loads(path):
     namespace = runpy.run_path(str(path), run_name="benchmark_under_test")
     assert callable(namespace["main"])
+
+
+def test_the_gpu_benchmark_says_no_gpu_and_succeeds_where_none_is_visible(capsys):
+    namespace = runpy.run_path(str(Path(__file__).resolve().parents[1] / "benchmarks" / "gpu.py"),
+                               run_name="benchmark_under_test")
+    namespace["main"].__globals__["gpu_visible"] = lambda: False
+    assert namespace["main"]() == 0
+    assert capsys.readouterr().out.startswith("no GPU")

@@ -1,9 +1,12 @@
 """Student files load under every import style, and failures read as sentences."""
+import zipfile
 from pathlib import Path
 
 import pytest
 
 from grader.sandbox.modules import ModuleLoadError, ModuleSet
+from grader.submissions.files import MAX_SOURCE_BYTES, shorten
+from grader.submissions.modules import stage_modules
 
 
 def _write(folder: Path, files: dict) -> dict:
@@ -70,3 +73,72 @@ def test_failures_are_explained(tmp_path):
         modules.find("Wanted", "fine")
     with pytest.raises(ModuleLoadError, match="no layers.py found"):
         modules.find("DenseLayer", "layers")
+
+
+def _oversize_submission(folder: Path) -> Path:
+    folder.mkdir()
+    (folder / "activations.py").write_text("from layers import Layer\nclass ReLU(Layer): pass\n")
+    (folder / "layers.py").write_text("class Layer: pass\n" + "#" * (MAX_SOURCE_BYTES + (100 << 10)) + "\n")
+    return folder
+
+
+def test_an_oversize_module_is_reported_with_its_size_and_the_limit_and_its_importers_say_why(tmp_path):
+    staged = stage_modules(_oversize_submission(tmp_path / "sub"), ["layers", "activations"], tmp_path / "staged")
+    reason = "layers.py is 5.1 MB, over the grader's 5 MB limit for one Python file: it was not graded"
+    assert staged.fatal is None and staged.code.withheld == {"layers": reason}
+    assert reason in staged.notes
+    assert not any("not found" in note for note in staged.notes), staged.notes  # it was found, and left out
+    modules = ModuleSet("pkg", {m: staged.code.workdir / rel for m, rel in staged.code.files.items()})
+    modules.withheld = staged.code.withheld
+    errors = modules.load_all()
+    assert errors == {"activations": f"activations.py imports 'layers' (line 1), but {reason}"}
+    with pytest.raises(ModuleLoadError, match=r"5 MB limit .*it should define Layer"):
+        modules.find("Layer", "layers")
+    modules.detach()
+
+
+def test_a_damaged_zip_entry_is_left_out_with_the_reason(tmp_path):
+    archive = tmp_path / "sub.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("layers.py", "class Layer:\n    pass\n" * 200)
+        zf.writestr("activations.py", "X = 1\n")
+    data = bytearray(archive.read_bytes())
+    start = data.index(b"layers.py") + len("layers.py") + 10   # inside the compressed data of layers.py
+    data[start:start + 40] = bytes(40)
+    archive.write_bytes(bytes(data))
+    staged = stage_modules(archive, ["layers", "activations"], tmp_path / "staged")
+    assert staged.fatal is None and list(staged.code.files) == ["activations"]
+    assert staged.code.withheld["layers"].startswith("layers.py could not be unpacked from sub.zip (")
+    assert staged.code.withheld["layers"].endswith("): it was not graded")
+
+
+def test_a_corrupt_zip_is_one_whole_sentence(tmp_path):
+    archive = tmp_path / ("a" * 150 + ".zip")
+    archive.write_bytes(b"PK\x03\x04" + b"\x00" * 100)
+    staged = stage_modules(archive, ["layers"], tmp_path / "staged")
+    assert staged.fatal.endswith("is not a readable zip file (File is not a zip file); make it again with your "
+                                 "system's 'Compress' or 'zip -r'")
+
+
+@pytest.mark.parametrize("text, limit, expected", [
+    ("short enough", 20, "short enough"),
+    ("the archive could not be unpacked at all", 20, "the archive could…"),
+    ("x" * 30, 10, "x" * 9 + "…"),
+])
+def test_long_text_is_shortened_at_a_word_boundary(text, limit, expected):
+    assert shorten(text, limit) == expected and len(shorten(text, limit)) <= limit
+
+
+def test_a_notebook_left_out_of_a_zip_is_the_reason_nothing_was_graded(tmp_path):
+    from grader.core.assignment import find_assignment
+    from grader.submissions.notebooks import stage_notebook
+
+    archive = tmp_path / "sub.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("backprop.ipynb", '{"cells": []}' + " " * 4000)
+    data = bytearray(archive.read_bytes())
+    start = data.index(b"backprop.ipynb") + len("backprop.ipynb") + 2
+    data[start:start + 20] = bytes(20)
+    archive.write_bytes(bytes(data))
+    staged = stage_notebook(archive, find_assignment("backprop"), tmp_path / "staged")
+    assert staged.fatal.startswith("backprop.ipynb could not be unpacked from sub.zip (")

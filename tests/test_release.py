@@ -1,16 +1,24 @@
 """Releasing: solution regions become TODOs, and the committed bundles match their reference."""
 import filecmp
 import json
+import sys
 from pathlib import Path
 
 import pytest
 
-from grader.authoring.release import release
+from grader.authoring.release import PUBLIC_MISTAKE_KEYS, release
 from grader.authoring.solutions import ReleaseError, strip_solutions
 from grader.checks import compare
+from grader.checks.mistakes import Catalogue
 from grader.core import assignment as assignments
+from grader.core.assignment import Assignment
 from grader.core.paths import course_root
 from grader.sandbox import wire
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
 
 SOURCE = '''class DenseLayer:
     def forward_propagation(self, input, training):
@@ -85,3 +93,17 @@ def test_hidden_checks_stay_behind(tmp_path):
     assert released and not (released & hidden)
     assert not (bundle / assignment.solution).exists() or assignment.solution == assignment.package
     assert "solution" not in (bundle / "assignment.toml").read_text()
+
+
+@pytest.mark.parametrize("name", [n for n in assignments.available()
+                                  if (course_root() / "reference" / n).is_dir()])
+def test_released_catalogue_has_titles_and_hints_but_no_explanations(name):
+    """Explanations tend to quote the solution: the student meets them in the final grading's report only.
+    The student's own `nngrade check` still reads the released catalogue (ids, classes, titles, hints)."""
+    bundle = course_root() / "assignments" / name
+    released = tomllib.loads((bundle / "mistakes.toml").read_text(encoding="utf-8"))["mistake"]
+    assert released and all(set(entry) == set(PUBLIC_MISTAKE_KEYS) for entry in released)
+    reference = Catalogue(assignments.find_assignment(name))
+    student_side = Catalogue(Assignment.from_dir(bundle, name))
+    assert [(m.id, m.title, m.hint, m.explanation) for m in student_side] == \
+        [(m.id, m.title, m.hint, "") for m in reference]

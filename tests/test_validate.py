@@ -7,6 +7,7 @@ import shutil
 import pytest
 from rich.console import Console
 
+from grader.authoring.leaks import MIN_CHARS, find_leaks, solution_lines
 from grader.authoring.release import release
 from grader.authoring.validate import (
     SKELETON_MAX_FRACTION,
@@ -17,6 +18,7 @@ from grader.authoring.variants import VARIANTS_FILE, load_variants
 from grader.cli import _validation_table
 from grader.core import assignment as assignments
 from grader.core.assignment import Assignment, AssignmentError
+from grader.core.paths import course_root
 from grader.engine.grade import grade
 
 WITH_REFERENCE = [n for n in assignments.available() if assignments.find_assignment(n).has_reference]
@@ -99,3 +101,51 @@ def test_a_variant_the_checks_charge_fails_validate(tmp_path):
     with Console(record=True, width=120) as console:
         console.print(_validation_table(report))
     assert "variants at full marks │ 0 / 1" in console.export_text()
+
+
+def test_a_hint_quoting_a_solution_line_is_a_leak_named_with_file_and_line(tmp_path):
+    """The proof fails when the bundle hands over the solution: a hint that repeats a solution line, spaced
+    differently, is named with its file, its line and the solution line it repeats."""
+    assignment = assignments.find_assignment("numpy_nn")
+    bundle = tmp_path / "bundle"
+    shutil.copytree(course_root() / "assignments" / "numpy_nn", bundle)
+    catalogue = bundle / "mistakes.toml"
+    lines = catalogue.read_text(encoding="utf-8").splitlines()
+    lines.append('hint = "Try:  input_error  =  output_error @ self.weights.T"')
+    catalogue.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (leak,) = find_leaks(assignment, bundle)
+    assert (leak.file, leak.line) == ("mistakes.toml", len(lines))
+    assert leak.solution_line == "input_error = output_error @ self.weights.T"
+    assert "mistakes.toml line" in str(leak) and "input_error = output_error @ self.weights.T" in str(leak)
+    report = ValidationReport("numpy_nn", 1.0, 1.0, 0.0, [], [], [], leaks=[leak])
+    assert not report.ok
+    with Console(record=True, width=120) as console:
+        console.print(_validation_table(report))
+    assert "solution leaks         │ 1" in console.export_text()
+
+
+def test_a_todo_text_stating_the_solution_line_is_a_leak(tmp_path):
+    assignment = assignments.find_assignment("numpy_nn")
+    bundle = tmp_path / "bundle"
+    shutil.copytree(course_root() / "assignments" / "numpy_nn", bundle)
+    layers = bundle / "numpy_nn" / "layers.py"
+    text = layers.read_text(encoding="utf-8")
+    layers.write_text(text.replace("# TODO: ", "# TODO: bias_error = np.sum(output_error, axis=0, keepdims=True); ", 1),
+                      encoding="utf-8")
+    leaks = find_leaks(assignment, bundle)
+    assert [leak.file for leak in leaks] == ["numpy_nn/layers.py"]
+    assert leaks[0].solution_line == "bias_error = np.sum(output_error, axis=0, keepdims=True)"
+
+
+def test_given_code_and_trivial_lines_are_not_searched_for():
+    wanted = set(solution_lines(assignments.find_assignment("numpy_nn")).values())
+    assert "input_error = output_error @ self.weights.T" in wanted
+    assert not any(line.startswith("#") or len(line.replace(" ", "")) < MIN_CHARS for line in wanted)
+    assert "return self.output" not in wanted and "self.input = input" not in wanted
+
+
+@pytest.mark.parametrize("name", WITH_REFERENCE)
+def test_the_shipped_bundles_hand_over_no_solution_line(name):
+    assignment = assignments.find_assignment(name)
+    leaks = find_leaks(assignment, course_root() / "assignments" / name)
+    assert leaks == [], "\n".join(str(leak) for leak in leaks)

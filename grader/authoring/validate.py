@@ -12,6 +12,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader.authoring.leaks import Leak, find_leaks
 from grader.authoring.release import release
 from grader.authoring.variants import Variant, load_variants, write_variant
 from grader.checks.inputs import new_grading_seed
@@ -60,6 +61,7 @@ class ValidationReport:
     reference_misconceptions: list[str]
     mistakes: list[MistakeOutcome]
     variants: list[VariantOutcome] = field(default_factory=list)
+    leaks: list[Leak] = field(default_factory=list)  # bundle lines that repeat a solution line
 
     @property
     def variants_full_marks(self) -> int:
@@ -75,7 +77,7 @@ class ValidationReport:
 
     @property
     def ok(self) -> bool:
-        return (self.reference_score == self.max_score and not self.reference_misconceptions
+        return (self.reference_score == self.max_score and not self.reference_misconceptions and not self.leaks
                 and self.skeleton_score <= SKELETON_MAX_FRACTION * self.max_score
                 and self.caught == len(self.mistakes) and self.variants_full_marks == len(self.variants))
 
@@ -125,6 +127,7 @@ def validate(assignment: Assignment, workers: int = 2, progress=None, seed: int 
     reference = grade(assignment, assignment.solution_dir, seed=seed, allow_weak_sandbox=True)
     with tempfile.TemporaryDirectory(prefix="nngrade-skeleton-") as tmp:
         bundle = release(assignment, Path(tmp) / "bundle")
+        leaks = find_leaks(assignment, bundle)
         skeleton = grade(assignment, bundle / assignment.package, diagnose=False, seed=seed, allow_weak_sandbox=True)
     outcomes = _run_jobs(_grade_mistake, [(str(assignment.root), m.id, seed) for m in Catalogue(assignment)],
                          workers, progress)
@@ -140,4 +143,5 @@ def validate(assignment: Assignment, workers: int = 2, progress=None, seed: int 
         reference_misconceptions=[m["id"] for m in reference["extra_data"]["misconceptions"]],
         mistakes=outcomes,
         variants=variant_outcomes,
+        leaks=leaks,
     )

@@ -54,6 +54,7 @@ class StagedCode:
     workdir: Path
     files: dict[str, str]                 # module name -> path relative to workdir
     display_names: dict[str, str] = field(default_factory=dict)
+    withheld: dict[str, str] = field(default_factory=dict)   # module name -> why its file was not graded
 
     def sources(self) -> dict[str, np.ndarray]:
         """Every regular file under ``workdir`` (relative POSIX path -> bytes as uint8), for the worker."""

@@ -130,6 +130,7 @@ class SandboxClient:
         reply = self._request({
             "op": "init", "files": self.code.files, "sources": self._sources,
             "display_names": self.code.display_names, "package": self.package, "homes": self.homes,
+            "withheld": self.code.withheld,
             "probes_source": self.probes_source, "poisoned": self.hangs.poisoned,
             "standin_specs": self.standin_service.specs if self.standin_service else {},
         }, self.limits.import_seconds, during="importing your code")

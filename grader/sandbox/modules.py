@@ -60,6 +60,8 @@ class ModuleSet(importlib.abc.MetaPathFinder):
         self.replacement = replacement
         self.files = {name: Path(path) for name, path in files.items()}
         self.display_names = display_names or {}
+        #: module name -> why the grader left its file out (too large, damaged): said when it is imported or used
+        self.withheld: dict[str, str] = {}
         self.private = f"_nngrade_{uuid.uuid4().hex[:12]}"
         self.modules: dict[str, object] = {}   # canonical stem -> module
         self.state: dict[str, str] = {}        # canonical stem -> pending|running|done|failed
@@ -172,6 +174,9 @@ class ModuleSet(importlib.abc.MetaPathFinder):
         frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == str(self.files[stem])]
         where = f" (line {frames[-1].lineno})" if frames else ""
         if isinstance(exc, ModuleNotFoundError):
+            missing = str(exc.name or "").rsplit(".", 1)[-1]
+            if missing in self.withheld:  # the student's file exists; the grader left it out
+                return f"{shown} imports '{exc.name}'{where}, but {self.withheld[missing]}"
             return (f"{shown} imports '{exc.name}', which is not available to the grader{where}; "
                     "use only numpy and the standard library (and your own files)")
         return f"{shown} raised {type(exc).__name__} while being imported{where}: {_safe_str(exc)}"
@@ -206,6 +211,8 @@ class ModuleSet(importlib.abc.MetaPathFinder):
         """The object ``attribute`` from module ``home`` (or, failing that, from any module)."""
         if home not in self.files:
             missing = f"{home}.py"
+            if home in self.withheld:
+                raise ModuleLoadError(f"{self.withheld[home]} (it should define {attribute})")
             for module in self._loaded():
                 if hasattr(module, attribute):
                     return getattr(module, attribute)

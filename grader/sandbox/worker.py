@@ -159,6 +159,7 @@ class Worker:
         self.modules = ModuleSet(message["package"], files, message.get("display_names"), replacement=lambda stem: (
             self.standins.module_replacement(stem, lambda s: [n for n, h in homes.items()
                                                                if self.modules.stem_of(h) == s])))
+        self.modules.withheld = dict(message.get("withheld") or {})
         sys.path.insert(0, str(message.get("search_path", workdir)))
         namespace: dict = {"__name__": "nngrade_probes"}
         exec(compile(message["probes_source"], "<probes>", "exec"), namespace)

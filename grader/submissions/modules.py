@@ -122,13 +122,24 @@ def _copy_helpers(raw: Path, workdir: Path, sources: list[Path], copied: int, no
         shutil.copyfile(path, target)
 
 
+def _withhold(code: StagedCode, modules: list[str], left_out: dict[str, str]) -> None:
+    """An expected module whose file was left out (too large, damaged) is withheld, with the reason: its
+    importers are told why it is missing rather than that it does not exist."""
+    by_stem: dict[str, list[str]] = {}
+    for rel in sorted(left_out, key=lambda r: (r.count("/"), r)):
+        if rel.endswith(".py"):
+            by_stem.setdefault(Path(rel).stem, []).append(left_out[rel])
+    code.withheld = {m: by_stem[m][0] for m in modules if m not in code.files and m in by_stem}
+
+
 def stage_modules(submission: Path, modules: list[str], into: Path) -> Staged:
     """Copy ``submission`` into ``into/work`` and find the assignment's modules in it."""
     workdir, raw = into / "work", into / "raw"
     workdir.mkdir(parents=True, exist_ok=True)
     raw.mkdir(parents=True, exist_ok=True)
     staged = Staged(StagedCode(workdir=workdir, files={}), [])
-    staged.fatal = copy_in(Path(submission), raw, staged.notes)
+    left_out: dict[str, str] = {}
+    staged.fatal = copy_in(Path(submission), raw, staged.notes, left_out)
     if staged.fatal is None:
         sources = [p for p in sorted(raw.rglob("*.py")) if p.is_file()]
         notebooks = [p for p in sorted(raw.rglob("*.ipynb")) if p.is_file()]
@@ -140,7 +151,8 @@ def stage_modules(submission: Path, modules: list[str], into: Path) -> Staged:
         else:
             copied = _copy_graded(raw, workdir, found, staged)
             _copy_helpers(raw, workdir, sources, copied, staged.notes)
-            missing = [m for m in modules if m not in staged.code.files]
+            _withhold(staged.code, modules, left_out)
+            missing = [m for m in modules if m not in staged.code.files and m not in staged.code.withheld]
             if missing:
                 staged.notes.append("not found in the submission: " + ", ".join(f"{m}.py" for m in missing))
             shutil.rmtree(raw, ignore_errors=True)

@@ -160,11 +160,16 @@ def stage_notebook(submission: Path, assignment: Assignment, into: Path) -> Stag
     workdir.mkdir(parents=True, exist_ok=True)
     raw.mkdir(parents=True, exist_ok=True)
     staged = StagedNotebook(StagedCode(workdir=workdir, files={}), [])
-    staged.fatal = copy_in(Path(submission), raw, staged.notes)
+    left_out: dict[str, str] = {}
+    staged.fatal = copy_in(Path(submission), raw, staged.notes, left_out)
     if staged.fatal:
         return staged
     files = [p for p in sorted(raw.rglob("*")) if p.is_file() and not skipped(p.relative_to(raw).parts[:-1])]
     notebooks = [p for p in files if p.suffix.lower() == ".ipynb"]
+    left_out_notebooks = [why for rel, why in left_out.items() if rel.lower().endswith(".ipynb")]
+    if not notebooks and left_out_notebooks:  # the student did submit one: say why it was not graded
+        staged.fatal = left_out_notebooks[0]
+        return staged
     if not notebooks:
         seen = ", ".join(str(p.relative_to(raw)) for p in files[:10]) or "nothing"
         staged.fatal = (f"no Jupyter notebook (.ipynb) in the submission (found: {seen}); this assignment is "

@@ -490,14 +490,14 @@ CASES = [
         self.output = input @ self.weights
         """), needs=NS, seconds=10, after=lambda team, graded: _no_marker(graded, "NET-OK")),
     # hostile input files
-    Case("input-zip-bomb", zip_bomb, bound="zero", reason=r"larger than 5 MB", seconds=30),
+    Case("input-zip-bomb", zip_bomb, bound="zero", reason=r"over the grader.s 5 MB limit", seconds=30),
     Case("input-zip-traversal-and-links", zipped(lambda team: buggy_entries(team) + [
         ("../../../../../tmp/" + Path(team.tmp_marker).name, b"escaped"),
         (str(team.markers / "absolute.py"), b"escaped = True\n"),
         symlink_entry("numpy_nn/stolen.py", str(team.reference_layers)),
     ]), reason=r"links and paths outside the archive are not allowed"),
     Case("input-folder-symlinks", folder_with_link, reason=r"symbolic links are not followed"),
-    Case("input-100mb-source", huge_source, reason=r"larger than 5 MB", seconds=30),
+    Case("input-100mb-source", huge_source, reason=r"over the grader.s 5 MB limit", seconds=30),
     Case("input-notebook-invalid-json", only({"submission.ipynb": '{"cells": [ {"cell_type": "code", '}),
          bound="zero", reason=r"not a valid notebook"),
     Case("input-notebook-deeply-nested", only({"submission.ipynb": "[" * 200_000 + "]" * 200_000}),

@@ -29,16 +29,16 @@ class ActivationLayer(Layer):
 
         input: (batch, n) -> output: (batch, n). ``training`` makes no difference.
         """
-        # TODO: store the input in self.input (backward needs it), then return activation_function(input)
-        raise NotImplementedError('ActivationLayer.forward_propagation: store the input in self.input (backward needs it), then return activation_function(input)')
+        # TODO: remember the input (backward propagation needs it), then return the activation of the input
+        raise NotImplementedError('ActivationLayer.forward_propagation: remember the input (backward propagation needs it), then return the activation of the input')
 
     def backward_propagation(self, output_error):
         """dE/d input = output_error * f'(input) (element-wise).
 
         output_error: (batch, n) -> returns (batch, n).
         """
-        # TODO: return output_error * derivative(self.input)
-        raise NotImplementedError('ActivationLayer.backward_propagation: return output_error * derivative(self.input)')
+        # TODO: the error at the input: the output error times the activation's derivative at the remembered input (element-wise)
+        raise NotImplementedError("ActivationLayer.backward_propagation: the error at the input: the output error times the activation's derivative at the remembered input (element-wise)")
 
     def activation_function(self, input):
         """f(input), same shape as input."""
@@ -62,13 +62,13 @@ class SigmoidActivation(ActivationLayer):
 
     def activation_function(self, input):
         """s(x) = 1 / (1 + exp(-x)), element-wise."""
-        # TODO: return 1 / (1 + np.exp(-input))
-        raise NotImplementedError('SigmoidActivation.activation_function: return 1 / (1 + np.exp(-input))')
+        # TODO: sigmoid: σ(x) = 1 / (1 + e^(-x)), element-wise (keep e^(-x) from overflowing for very negative x)
+        raise NotImplementedError('SigmoidActivation.activation_function: sigmoid: σ(x) = 1 / (1 + e^(-x)), element-wise (keep e^(-x) from overflowing for very negative x)')
 
     def derivative(self, input):
         """s'(x) = s(x) * (1 - s(x)), element-wise."""
-        # TODO: return s * (1 - s) where s = sigmoid(input)
-        raise NotImplementedError('SigmoidActivation.derivative: return s * (1 - s) where s = sigmoid(input)')
+        # TODO: σ'(x) = σ(x)·(1 - σ(x)), element-wise
+        raise NotImplementedError("SigmoidActivation.derivative: σ'(x) = σ(x)·(1 - σ(x)), element-wise")
 
 
 class ReLUActivation(ActivationLayer):
@@ -76,16 +76,16 @@ class ReLUActivation(ActivationLayer):
 
     def activation_function(self, input):
         """relu(x) = max(0, x), element-wise."""
-        # TODO: return np.maximum(0, input)
-        raise NotImplementedError('ReLUActivation.activation_function: return np.maximum(0, input)')
+        # TODO: ReLU: the input where it is positive, 0 elsewhere
+        raise NotImplementedError('ReLUActivation.activation_function: ReLU: the input where it is positive, 0 elsewhere')
 
     def derivative(self, input):
         """relu'(x) = 1 where x > 0, else 0.
 
         relu is not differentiable at 0; we take relu'(0) = 0 (1 is also accepted).
         """
-        # TODO: return 1.0 where input > 0, else 0.0
-        raise NotImplementedError('ReLUActivation.derivative: return 1.0 where input > 0, else 0.0')
+        # TODO: ReLU'(x): 1 where the input is positive, 0 elsewhere, as floats
+        raise NotImplementedError("ReLUActivation.derivative: ReLU'(x): 1 where the input is positive, 0 elsewhere, as floats")
 
 
 class TanhActivation(ActivationLayer):
@@ -93,13 +93,13 @@ class TanhActivation(ActivationLayer):
 
     def activation_function(self, input):
         """tanh(x), element-wise."""
-        # TODO: return np.tanh(input)
-        raise NotImplementedError('TanhActivation.activation_function: return np.tanh(input)')
+        # TODO: tanh(x), element-wise
+        raise NotImplementedError('TanhActivation.activation_function: tanh(x), element-wise')
 
     def derivative(self, input):
         """tanh'(x) = 1 - tanh(x)**2, element-wise."""
-        # TODO: return 1 - np.tanh(input) ** 2
-        raise NotImplementedError('TanhActivation.derivative: return 1 - np.tanh(input) ** 2')
+        # TODO: tanh'(x) = 1 - tanh²(x), element-wise
+        raise NotImplementedError("TanhActivation.derivative: tanh'(x) = 1 - tanh²(x), element-wise")
 
 
 class SoftmaxActivation(ActivationLayer):
@@ -116,8 +116,8 @@ class SoftmaxActivation(ActivationLayer):
         (it cancels between numerator and denominator) but keeps exp from
         overflowing on large scores: exp(x - max(x, axis=1)) <= 1.
         """
-        # TODO: e = np.exp(input - max of each row (axis=1, keepdims=True)); return e / the sum of each row
-        raise NotImplementedError('SoftmaxActivation.activation_function: e = np.exp(input - max of each row (axis=1, keepdims=True)); return e / the sum of each row')
+        # TODO: softmax of each row: e^(x_i - max_j x_j) / Σ_k e^(x_k - max_j x_j) (subtracting the row's maximum avoids overflow)
+        raise NotImplementedError("SoftmaxActivation.activation_function: softmax of each row: e^(x_i - max_j x_j) / Σ_k e^(x_k - max_j x_j) (subtracting the row's maximum avoids overflow)")
 
     def derivative(self, input):
         """s * (1 - s) with s = softmax(input): the diagonal of the Jacobian.
@@ -127,8 +127,8 @@ class SoftmaxActivation(ActivationLayer):
         below applies the full Jacobian, which softmax needs to train with
         CategoricalCrossEntropy.
         """
-        # TODO: return s * (1 - s) where s = softmax(input)
-        raise NotImplementedError('SoftmaxActivation.derivative: return s * (1 - s) where s = softmax(input)')
+        # TODO: the diagonal of the softmax Jacobian: s·(1 - s) element-wise, where s is the softmax of the input
+        raise NotImplementedError('SoftmaxActivation.derivative: the diagonal of the softmax Jacobian: s·(1 - s) element-wise, where s is the softmax of the input')
 
     def backward_propagation(self, output_error):
         """dE/d input with the full softmax Jacobian, row by row.

@@ -93,13 +93,13 @@ class DenseLayer(Layer):
         copies of ``optimizer``, because an optimizer with state (momentum, Adam's
         moments) must keep one state per parameter array. Returns self.
         """
-        # TODO: create weights rand(n_in, n_units) - 0.5, zero biases (1, n_units), and a deep copy of the optimizer for each; return self
-        raise NotImplementedError('DenseLayer.initialize: create weights rand(n_in, n_units) - 0.5, zero biases (1, n_units), and a deep copy of the optimizer for each; return self')
+        # TODO: weights drawn uniformly from [-0.5, 0.5) with shape (n_in, n_units), biases zero with shape (1, n_units), and an independent copy of the optimizer for the weights and another for the biases; return self
+        raise NotImplementedError('DenseLayer.initialize: weights drawn uniformly from [-0.5, 0.5) with shape (n_in, n_units), biases zero with shape (1, n_units), and an independent copy of the optimizer for the weights and another for the biases; return self')
 
     def parameters(self):
         """Number of trainable parameters: n_in * n_units weights + n_units biases."""
-        # TODO: return the number of weights plus the number of biases, as an int
-        raise NotImplementedError('DenseLayer.parameters: return the number of weights plus the number of biases, as an int')
+        # TODO: the number of weights plus the number of biases, as an int
+        raise NotImplementedError('DenseLayer.parameters: the number of weights plus the number of biases, as an int')
 
     def forward_propagation(self, input, training):
         """output = input @ weights + biases.
@@ -107,8 +107,8 @@ class DenseLayer(Layer):
         input: (batch, n_in) -> output: (batch, n_units). The input is kept for
         the backward pass. ``training`` makes no difference to a dense layer.
         """
-        # TODO: store the input in self.input (backward needs it), then return input @ weights + biases
-        raise NotImplementedError('DenseLayer.forward_propagation: store the input in self.input (backward needs it), then return input @ weights + biases')
+        # TODO: remember the input (backward propagation needs it), then return XW + b
+        raise NotImplementedError('DenseLayer.forward_propagation: remember the input (backward propagation needs it), then return XW + b')
 
     def backward_propagation(self, output_error):
         """Back-propagate dE/d output and take one optimizer step.
@@ -122,8 +122,8 @@ class DenseLayer(Layer):
         dE/d input uses the weights *before* they are updated: it is the
         gradient at the point where the forward pass was computed.
         """
-        # TODO: input_error = output_error @ weights.T (before the update); update weights with input.T @ output_error and biases with the column sums; return input_error
-        raise NotImplementedError('DenseLayer.backward_propagation: input_error = output_error @ weights.T (before the update); update weights with input.T @ output_error and biases with the column sums; return input_error')
+        # TODO: the error at the input is ∂E/∂Y · Wᵀ with the weights before the update; the weight gradient is Xᵀ · ∂E/∂Y and the bias gradient the sum of ∂E/∂Y over the batch; update both with their optimizers; return the error at the input
+        raise NotImplementedError('DenseLayer.backward_propagation: the error at the input is ∂E/∂Y · Wᵀ with the weights before the update; the weight gradient is Xᵀ · ∂E/∂Y and the bias gradient the sum of ∂E/∂Y over the batch; update both with their optimizers; return the error at the input')
 
     def output_shape(self):
         """Shape of one output example: ``(n_units,)``."""
@@ -156,8 +156,8 @@ class Dropout(Layer):
         Inference (training=False): return the input unchanged.
         input: (batch, ...) -> output: same shape. The mask is kept for backward.
         """
-        # TODO: if training: store self.mask = np.random.binomial(1, 1 - p, size=input.shape) and return input * mask / (1 - p); else return input
-        raise NotImplementedError('Dropout.forward_propagation: if training: store self.mask = np.random.binomial(1, 1 - p, size=input.shape) and return input * mask / (1 - p); else return input')
+        # TODO: when training, draw a mask that keeps each unit with probability 1 - p (remember it), and return the kept inputs scaled by 1 / (1 - p); otherwise return the input unchanged
+        raise NotImplementedError('Dropout.forward_propagation: when training, draw a mask that keeps each unit with probability 1 - p (remember it), and return the kept inputs scaled by 1 / (1 - p); otherwise return the input unchanged')
 
     def backward_propagation(self, output_error):
         """dE/d input = output_error * mask / (1 - p): dropped units get no gradient.
@@ -167,8 +167,8 @@ class Dropout(Layer):
         course also accepts ``output_error * mask`` (without the scale), which
         only rescales the gradient reaching the layers below.
         """
-        # TODO: return output_error * self.mask / (1 - p)
-        raise NotImplementedError('Dropout.backward_propagation: return output_error * self.mask / (1 - p)')
+        # TODO: the output error through the same mask, scaled by 1 / (1 - p)
+        raise NotImplementedError('Dropout.backward_propagation: the output error through the same mask, scaled by 1 / (1 - p)')
 
     def output_shape(self):
         """Same as the input shape: dropout does not change shapes."""

@@ -33,13 +33,13 @@ class MeanSquaredError(LossFunction):
 
     def loss(self, y_true, y_pred):
         """L = mean((y_true - y_pred)**2) over every element, as a float."""
-        # TODO: return np.mean((y_true - y_pred) ** 2) as a float
-        raise NotImplementedError('MeanSquaredError.loss: return np.mean((y_true - y_pred) ** 2) as a float')
+        # TODO: MSE = mean of (y - ŷ)² over every entry, as a float
+        raise NotImplementedError('MeanSquaredError.loss: MSE = mean of (y - ŷ)² over every entry, as a float')
 
     def derivative(self, y_true, y_pred):
         """dL/d y_pred = 2 * (y_pred - y_true) / N, N = y_true.size."""
-        # TODO: return 2 * (y_pred - y_true) / y_true.size
-        raise NotImplementedError('MeanSquaredError.derivative: return 2 * (y_pred - y_true) / y_true.size')
+        # TODO: ∂MSE/∂ŷ = 2(ŷ - y) / N, with N the number of entries
+        raise NotImplementedError('MeanSquaredError.derivative: ∂MSE/∂ŷ = 2(ŷ - y) / N, with N the number of entries')
 
 
 class BinaryCrossEntropy(LossFunction):
@@ -51,13 +51,13 @@ class BinaryCrossEntropy(LossFunction):
 
     def loss(self, y_true, y_pred):
         """L = -mean(y_true * log(p) + (1 - y_true) * log(1 - p)), as a float."""
-        # TODO: clip y_pred to [1e-15, 1 - 1e-15], then return -np.mean(y_true * log(p) + (1 - y_true) * log(1 - p))
-        raise NotImplementedError('BinaryCrossEntropy.loss: clip y_pred to [1e-15, 1 - 1e-15], then return -np.mean(y_true * log(p) + (1 - y_true) * log(1 - p))')
+        # TODO: clip the predictions p to [1e-15, 1 - 1e-15]; BCE = -mean of y·log(p) + (1 - y)·log(1 - p), as a float
+        raise NotImplementedError('BinaryCrossEntropy.loss: clip the predictions p to [1e-15, 1 - 1e-15]; BCE = -mean of y·log(p) + (1 - y)·log(1 - p), as a float')
 
     def derivative(self, y_true, y_pred):
         """dL/d y_pred = (-(y_true / p) + (1 - y_true) / (1 - p)) / N, N = y_true.size."""
-        # TODO: clip y_pred as in loss, then return (-(y_true / p) + (1 - y_true) / (1 - p)) / y_true.size
-        raise NotImplementedError('BinaryCrossEntropy.derivative: clip y_pred as in loss, then return (-(y_true / p) + (1 - y_true) / (1 - p)) / y_true.size')
+        # TODO: with p clipped as in loss: ∂BCE/∂p = (-y/p + (1 - y)/(1 - p)) / N, with N the number of entries
+        raise NotImplementedError('BinaryCrossEntropy.derivative: with p clipped as in loss: ∂BCE/∂p = (-y/p + (1 - y)/(1 - p)) / N, with N the number of entries')
 
 
 class CategoricalCrossEntropy(LossFunction):
@@ -70,10 +70,10 @@ class CategoricalCrossEntropy(LossFunction):
 
     def loss(self, y_true, y_pred):
         """L = -sum(y_true * log(p)) / batch, as a float."""
-        # TODO: clip y_pred to [1e-15, 1 - 1e-15], then return -np.sum(y_true * log(p)) / y_true.shape[0]
-        raise NotImplementedError('CategoricalCrossEntropy.loss: clip y_pred to [1e-15, 1 - 1e-15], then return -np.sum(y_true * log(p)) / y_true.shape[0]')
+        # TODO: clip the predictions p to [1e-15, 1 - 1e-15]; CCE = -Σ y·log(p) / (number of examples), as a float
+        raise NotImplementedError('CategoricalCrossEntropy.loss: clip the predictions p to [1e-15, 1 - 1e-15]; CCE = -Σ y·log(p) / (number of examples), as a float')
 
     def derivative(self, y_true, y_pred):
         """dL/d y_pred = -y_true / p / batch."""
-        # TODO: clip y_pred as in loss, then return -y_true / p / y_true.shape[0]
-        raise NotImplementedError('CategoricalCrossEntropy.derivative: clip y_pred as in loss, then return -y_true / p / y_true.shape[0]')
+        # TODO: with p clipped as in loss: ∂CCE/∂p = -y / p / (number of examples)
+        raise NotImplementedError('CategoricalCrossEntropy.derivative: with p clipped as in loss: ∂CCE/∂p = -y / p / (number of examples)')

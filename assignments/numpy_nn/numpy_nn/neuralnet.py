@@ -81,8 +81,8 @@ class NeuralNetwork:
         X: (batch, n_features) -> (batch, n_outputs). training: passed to
         every layer (Dropout is active only while training).
         """
-        # TODO: pass X through every layer in order with layer.forward_propagation(output, training); return the last output
-        raise NotImplementedError('NeuralNetwork.forward_propagation: pass X through every layer in order with layer.forward_propagation(output, training); return the last output')
+        # TODO: feed X through every layer in order (in training mode when training is true); return the last layer's output
+        raise NotImplementedError("NeuralNetwork.forward_propagation: feed X through every layer in order (in training mode when training is true); return the last layer's output")
 
     def backward_propagation(self, output_error):
         """Back-propagate dLoss/d output through the layers in reverse order.
@@ -91,8 +91,8 @@ class NeuralNetwork:
         output into the error of its input, updating its parameters on the way.
         Returns dLoss/d X, (batch, n_features).
         """
-        # TODO: pass the error through reversed(self.layers) with layer.backward_propagation(error); return the last error
-        raise NotImplementedError('NeuralNetwork.backward_propagation: pass the error through reversed(self.layers) with layer.backward_propagation(error); return the last error')
+        # TODO: feed the output error backwards through the layers, last layer first; return the error at the network's input
+        raise NotImplementedError("NeuralNetwork.backward_propagation: feed the output error backwards through the layers, last layer first; return the error at the network's input")
 
     def fit(self, dataset):
         """Train on ``dataset`` for ``epochs`` epochs; returns self.
@@ -109,11 +109,11 @@ class NeuralNetwork:
 
     def predict(self, dataset):
         """Outputs for ``dataset.X`` at inference (training=False): (n, n_outputs)."""
-        # TODO: return forward_propagation(dataset.X, training=False)
-        raise NotImplementedError('NeuralNetwork.predict: return forward_propagation(dataset.X, training=False)')
+        # TODO: the network's output on the dataset's inputs, with training off
+        raise NotImplementedError("NeuralNetwork.predict: the network's output on the dataset's inputs, with training off")
 
     def score(self, dataset, scoring_func=None):
         """scoring_func(dataset.y, predict(dataset)), using ``self.metric``
         when no scoring_func is given. Returns a float."""
-        # TODO: use scoring_func, or self.metric when it is None, on (dataset.y, predict(dataset))
-        raise NotImplementedError('NeuralNetwork.score: use scoring_func, or self.metric when it is None, on (dataset.y, predict(dataset))')
+        # TODO: score predict(dataset) against dataset.y with scoring_func, or with the network's metric when scoring_func is None
+        raise NotImplementedError("NeuralNetwork.score: score predict(dataset) against dataset.y with scoring_func, or with the network's metric when scoring_func is None")

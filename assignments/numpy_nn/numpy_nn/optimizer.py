@@ -40,8 +40,8 @@ class SGD(Optimizer):
 
     def update(self, w, grad_loss_w):
         """One SGD step. w, grad_loss_w: same shape -> returns the new w."""
-        # TODO: start retained_gradient at zeros_like(w); retained_gradient = momentum * retained_gradient + (1 - momentum) * grad; return w - learning_rate * retained_gradient
-        raise NotImplementedError('SGD.update: start retained_gradient at zeros_like(w); retained_gradient = momentum * retained_gradient + (1 - momentum) * grad; return w - learning_rate * retained_gradient')
+        # TODO: momentum: the retained gradient starts at zero; r ← β·r + (1 - β)·∇w; return w - η·r
+        raise NotImplementedError('SGD.update: momentum: the retained gradient starts at zero; r ← β·r + (1 - β)·∇w; return w - η·r')
 
 
 class Adam(Optimizer):
@@ -69,5 +69,5 @@ class Adam(Optimizer):
 
     def update(self, w, grad_loss_w):
         """One Adam step. w, grad_loss_w: same shape -> returns the new w."""
-        # TODO: start m, v at zeros_like(w); t += 1; update m, v; bias-correct them; return w - learning_rate * m_hat / (sqrt(v_hat) + epsilon)
-        raise NotImplementedError('Adam.update: start m, v at zeros_like(w); t += 1; update m, v; bias-correct them; return w - learning_rate * m_hat / (sqrt(v_hat) + epsilon)')
+        # TODO: Adam: m and v start at zero; t ← t + 1; m ← β₁·m + (1 - β₁)·∇w; v ← β₂·v + (1 - β₂)·∇w²; m̂ = m / (1 - β₁ᵗ), v̂ = v / (1 - β₂ᵗ); return w - η·m̂ / (√v̂ + ε)
+        raise NotImplementedError('Adam.update: Adam: m and v start at zero; t ← t + 1; m ← β₁·m + (1 - β₁)·∇w; v ← β₂·v + (1 - β₂)·∇w²; m̂ = m / (1 - β₁ᵗ), v̂ = v / (1 - β₂ᵗ); return w - η·m̂ / (√v̂ + ε)')

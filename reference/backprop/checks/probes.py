@@ -19,12 +19,11 @@ def _number_if_single(value):
 
 def _central_difference(f, theta, eps):
     theta = np.array(theta, dtype=float)
-    grad = np.zeros_like(theta)
-    for index in np.ndindex(theta.shape):
-        step = np.zeros_like(theta)
-        step[index] = eps
-        grad[index] = (float(f(theta + step)) - float(f(theta - step))) / (2 * eps)
-    return grad
+    flat_grad = np.empty(theta.size)
+    for position in range(theta.size):
+        unit = np.eye(1, theta.size, position).reshape(theta.shape) * eps
+        flat_grad[position] = (float(f(theta + unit)) - float(f(theta - unit))) / (2 * eps)
+    return flat_grad.reshape(theta.shape)
 
 
 def _single_precision(*values):

@@ -668,8 +668,9 @@ def checkpoint_loaded(api, epoch, seed):
     fresh_model, fresh_optimizer = _checkpoint_setup(seed + 1)
     with tempfile.TemporaryDirectory(prefix="checkpoint-") as folder:
         path = os.path.join(folder, "checkpoint.pt")
-        torch.save({"epoch": epoch, "model_state_dict": model.state_dict(),
-                    "optimizer_state_dict": optimizer.state_dict()}, path)
+        documented = dict(epoch=epoch, model_state_dict=model.state_dict(),
+                          optimizer_state_dict=optimizer.state_dict())
+        torch.save(documented, path)
         returned = api.load_checkpoint(path, fresh_model, fresh_optimizer)
     return {"returned": _as_plain(returned),
             "model_state_equal": _state_equal(fresh_model.state_dict(), model.state_dict()),

@@ -29,7 +29,7 @@ class ActivationLayer(Layer):
 
         input: (batch, n) -> output: (batch, n). ``training`` makes no difference.
         """
-        # <SOL> store the input in self.input (backward needs it), then return activation_function(input)
+        # <SOL> remember the input (backward propagation needs it), then return the activation of the input
         self.input = input
         self.output = self.activation_function(input)
         return self.output
@@ -40,7 +40,7 @@ class ActivationLayer(Layer):
 
         output_error: (batch, n) -> returns (batch, n).
         """
-        # <SOL> return output_error * derivative(self.input)
+        # <SOL> the error at the input: the output error times the activation's derivative at the remembered input (element-wise)
         return output_error * self.derivative(self.input)
         # </SOL>
 
@@ -66,7 +66,7 @@ class SigmoidActivation(ActivationLayer):
 
     def activation_function(self, input):
         """s(x) = 1 / (1 + exp(-x)), element-wise."""
-        # <SOL> return 1 / (1 + np.exp(-input))
+        # <SOL> sigmoid: σ(x) = 1 / (1 + e^(-x)), element-wise (keep e^(-x) from overflowing for very negative x)
         # Past |x| = 500 the sigmoid is 0 or 1 to double precision; clipping
         # there keeps exp(-x) from overflowing to inf (and warning).
         return 1 / (1 + np.exp(-np.clip(input, -500, 500)))
@@ -74,7 +74,7 @@ class SigmoidActivation(ActivationLayer):
 
     def derivative(self, input):
         """s'(x) = s(x) * (1 - s(x)), element-wise."""
-        # <SOL> return s * (1 - s) where s = sigmoid(input)
+        # <SOL> σ'(x) = σ(x)·(1 - σ(x)), element-wise
         s = self.activation_function(input)
         return s * (1 - s)
         # </SOL>
@@ -85,7 +85,7 @@ class ReLUActivation(ActivationLayer):
 
     def activation_function(self, input):
         """relu(x) = max(0, x), element-wise."""
-        # <SOL> return np.maximum(0, input)
+        # <SOL> ReLU: the input where it is positive, 0 elsewhere
         return np.maximum(0, input)
         # </SOL>
 
@@ -94,7 +94,7 @@ class ReLUActivation(ActivationLayer):
 
         relu is not differentiable at 0; we take relu'(0) = 0 (1 is also accepted).
         """
-        # <SOL> return 1.0 where input > 0, else 0.0
+        # <SOL> ReLU'(x): 1 where the input is positive, 0 elsewhere, as floats
         return (input > 0).astype(float)
         # </SOL>
 
@@ -104,13 +104,13 @@ class TanhActivation(ActivationLayer):
 
     def activation_function(self, input):
         """tanh(x), element-wise."""
-        # <SOL> return np.tanh(input)
+        # <SOL> tanh(x), element-wise
         return np.tanh(input)
         # </SOL>
 
     def derivative(self, input):
         """tanh'(x) = 1 - tanh(x)**2, element-wise."""
-        # <SOL> return 1 - np.tanh(input) ** 2
+        # <SOL> tanh'(x) = 1 - tanh²(x), element-wise
         return 1 - np.tanh(input) ** 2
         # </SOL>
 
@@ -129,7 +129,7 @@ class SoftmaxActivation(ActivationLayer):
         (it cancels between numerator and denominator) but keeps exp from
         overflowing on large scores: exp(x - max(x, axis=1)) <= 1.
         """
-        # <SOL> e = np.exp(input - max of each row (axis=1, keepdims=True)); return e / the sum of each row
+        # <SOL> softmax of each row: e^(x_i - max_j x_j) / Σ_k e^(x_k - max_j x_j) (subtracting the row's maximum avoids overflow)
         exps = np.exp(input - np.max(input, axis=1, keepdims=True))
         return exps / np.sum(exps, axis=1, keepdims=True)
         # </SOL>
@@ -142,7 +142,7 @@ class SoftmaxActivation(ActivationLayer):
         below applies the full Jacobian, which softmax needs to train with
         CategoricalCrossEntropy.
         """
-        # <SOL> return s * (1 - s) where s = softmax(input)
+        # <SOL> the diagonal of the softmax Jacobian: s·(1 - s) element-wise, where s is the softmax of the input
         s = self.activation_function(input)
         return s * (1 - s)
         # </SOL>

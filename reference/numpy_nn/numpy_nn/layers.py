@@ -93,7 +93,7 @@ class DenseLayer(Layer):
         copies of ``optimizer``, because an optimizer with state (momentum, Adam's
         moments) must keep one state per parameter array. Returns self.
         """
-        # <SOL> create weights rand(n_in, n_units) - 0.5, zero biases (1, n_units), and a deep copy of the optimizer for each; return self
+        # <SOL> weights drawn uniformly from [-0.5, 0.5) with shape (n_in, n_units), biases zero with shape (1, n_units), and an independent copy of the optimizer for the weights and another for the biases; return self
         n_in = self.input_shape()[0]
         self.weights = np.random.rand(n_in, self.n_units) - 0.5
         self.biases = np.zeros((1, self.n_units))
@@ -104,7 +104,7 @@ class DenseLayer(Layer):
 
     def parameters(self):
         """Number of trainable parameters: n_in * n_units weights + n_units biases."""
-        # <SOL> return the number of weights plus the number of biases, as an int
+        # <SOL> the number of weights plus the number of biases, as an int
         return int(np.prod(self.weights.shape) + np.prod(self.biases.shape))
         # </SOL>
 
@@ -114,7 +114,7 @@ class DenseLayer(Layer):
         input: (batch, n_in) -> output: (batch, n_units). The input is kept for
         the backward pass. ``training`` makes no difference to a dense layer.
         """
-        # <SOL> store the input in self.input (backward needs it), then return input @ weights + biases
+        # <SOL> remember the input (backward propagation needs it), then return XW + b
         self.input = input
         self.output = input @ self.weights + self.biases
         return self.output
@@ -132,7 +132,7 @@ class DenseLayer(Layer):
         dE/d input uses the weights *before* they are updated: it is the
         gradient at the point where the forward pass was computed.
         """
-        # <SOL> input_error = output_error @ weights.T (before the update); update weights with input.T @ output_error and biases with the column sums; return input_error
+        # <SOL> the error at the input is ∂E/∂Y · Wᵀ with the weights before the update; the weight gradient is Xᵀ · ∂E/∂Y and the bias gradient the sum of ∂E/∂Y over the batch; update both with their optimizers; return the error at the input
         input_error = output_error @ self.weights.T
         weights_error = self.input.T @ output_error
         bias_error = np.sum(output_error, axis=0, keepdims=True)
@@ -172,7 +172,7 @@ class Dropout(Layer):
         Inference (training=False): return the input unchanged.
         input: (batch, ...) -> output: same shape. The mask is kept for backward.
         """
-        # <SOL> if training: store self.mask = np.random.binomial(1, 1 - p, size=input.shape) and return input * mask / (1 - p); else return input
+        # <SOL> when training, draw a mask that keeps each unit with probability 1 - p (remember it), and return the kept inputs scaled by 1 / (1 - p); otherwise return the input unchanged
         self.input = input
         if training:
             self.mask = np.random.binomial(1, 1 - self.probability, size=input.shape)
@@ -190,7 +190,7 @@ class Dropout(Layer):
         course also accepts ``output_error * mask`` (without the scale), which
         only rescales the gradient reaching the layers below.
         """
-        # <SOL> return output_error * self.mask / (1 - p)
+        # <SOL> the output error through the same mask, scaled by 1 / (1 - p)
         return output_error * self.mask / (1 - self.probability)
         # </SOL>
 

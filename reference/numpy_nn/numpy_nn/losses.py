@@ -33,13 +33,13 @@ class MeanSquaredError(LossFunction):
 
     def loss(self, y_true, y_pred):
         """L = mean((y_true - y_pred)**2) over every element, as a float."""
-        # <SOL> return np.mean((y_true - y_pred) ** 2) as a float
+        # <SOL> MSE = mean of (y - ŷ)² over every entry, as a float
         return float(np.mean((y_true - y_pred) ** 2))
         # </SOL>
 
     def derivative(self, y_true, y_pred):
         """dL/d y_pred = 2 * (y_pred - y_true) / N, N = y_true.size."""
-        # <SOL> return 2 * (y_pred - y_true) / y_true.size
+        # <SOL> ∂MSE/∂ŷ = 2(ŷ - y) / N, with N the number of entries
         return 2 * (y_pred - y_true) / y_true.size
         # </SOL>
 
@@ -53,14 +53,14 @@ class BinaryCrossEntropy(LossFunction):
 
     def loss(self, y_true, y_pred):
         """L = -mean(y_true * log(p) + (1 - y_true) * log(1 - p)), as a float."""
-        # <SOL> clip y_pred to [1e-15, 1 - 1e-15], then return -np.mean(y_true * log(p) + (1 - y_true) * log(1 - p))
+        # <SOL> clip the predictions p to [1e-15, 1 - 1e-15]; BCE = -mean of y·log(p) + (1 - y)·log(1 - p), as a float
         p = np.clip(y_pred, EPSILON, 1 - EPSILON)
         return float(-np.mean(y_true * np.log(p) + (1 - y_true) * np.log(1 - p)))
         # </SOL>
 
     def derivative(self, y_true, y_pred):
         """dL/d y_pred = (-(y_true / p) + (1 - y_true) / (1 - p)) / N, N = y_true.size."""
-        # <SOL> clip y_pred as in loss, then return (-(y_true / p) + (1 - y_true) / (1 - p)) / y_true.size
+        # <SOL> with p clipped as in loss: ∂BCE/∂p = (-y/p + (1 - y)/(1 - p)) / N, with N the number of entries
         p = np.clip(y_pred, EPSILON, 1 - EPSILON)
         return (-(y_true / p) + (1 - y_true) / (1 - p)) / y_true.size
         # </SOL>
@@ -76,14 +76,14 @@ class CategoricalCrossEntropy(LossFunction):
 
     def loss(self, y_true, y_pred):
         """L = -sum(y_true * log(p)) / batch, as a float."""
-        # <SOL> clip y_pred to [1e-15, 1 - 1e-15], then return -np.sum(y_true * log(p)) / y_true.shape[0]
+        # <SOL> clip the predictions p to [1e-15, 1 - 1e-15]; CCE = -Σ y·log(p) / (number of examples), as a float
         p = np.clip(y_pred, EPSILON, 1 - EPSILON)
         return float(-np.sum(y_true * np.log(p)) / y_true.shape[0])
         # </SOL>
 
     def derivative(self, y_true, y_pred):
         """dL/d y_pred = -y_true / p / batch."""
-        # <SOL> clip y_pred as in loss, then return -y_true / p / y_true.shape[0]
+        # <SOL> with p clipped as in loss: ∂CCE/∂p = -y / p / (number of examples)
         p = np.clip(y_pred, EPSILON, 1 - EPSILON)
         return -y_true / p / y_true.shape[0]
         # </SOL>

@@ -38,7 +38,7 @@ def mse(y_true, y_pred):
     A label vector (batch,) is first given y_pred's shape (batch, 1): otherwise
     numpy would broadcast (batch,) against (batch, 1) into (batch, batch).
     """
-    # <SOL> give y_true the shape of y_pred (they have the same size), then return np.mean((y_true - y_pred) ** 2) as a float
+    # <SOL> give y_true the shape of y_pred (they have the same number of entries), then the mean of (y - ŷ)², as a float
     y_pred = np.asarray(y_pred)
     y_true = np.asarray(y_true).reshape(y_pred.shape)
     return float(np.mean((y_true - y_pred) ** 2))

@@ -88,7 +88,7 @@ class NeuralNetwork:
         X: (batch, n_features) -> (batch, n_outputs). training: passed to
         every layer (Dropout is active only while training).
         """
-        # <SOL> pass X through every layer in order with layer.forward_propagation(output, training); return the last output
+        # <SOL> feed X through every layer in order (in training mode when training is true); return the last layer's output
         output = X
         for layer in self.layers:
             output = layer.forward_propagation(output, training)
@@ -102,7 +102,7 @@ class NeuralNetwork:
         output into the error of its input, updating its parameters on the way.
         Returns dLoss/d X, (batch, n_features).
         """
-        # <SOL> pass the error through reversed(self.layers) with layer.backward_propagation(error); return the last error
+        # <SOL> feed the output error backwards through the layers, last layer first; return the error at the network's input
         error = output_error
         for layer in reversed(self.layers):
             error = layer.backward_propagation(error)
@@ -147,14 +147,14 @@ class NeuralNetwork:
 
     def predict(self, dataset):
         """Outputs for ``dataset.X`` at inference (training=False): (n, n_outputs)."""
-        # <SOL> return forward_propagation(dataset.X, training=False)
+        # <SOL> the network's output on the dataset's inputs, with training off
         return self.forward_propagation(dataset.X, training=False)
         # </SOL>
 
     def score(self, dataset, scoring_func=None):
         """scoring_func(dataset.y, predict(dataset)), using ``self.metric``
         when no scoring_func is given. Returns a float."""
-        # <SOL> use scoring_func, or self.metric when it is None, on (dataset.y, predict(dataset))
+        # <SOL> score predict(dataset) against dataset.y with scoring_func, or with the network's metric when scoring_func is None
         scoring_func = scoring_func or self.metric
         return scoring_func(dataset.y, self.predict(dataset))
         # </SOL>

@@ -40,7 +40,7 @@ class SGD(Optimizer):
 
     def update(self, w, grad_loss_w):
         """One SGD step. w, grad_loss_w: same shape -> returns the new w."""
-        # <SOL> start retained_gradient at zeros_like(w); retained_gradient = momentum * retained_gradient + (1 - momentum) * grad; return w - learning_rate * retained_gradient
+        # <SOL> momentum: the retained gradient starts at zero; r ← β·r + (1 - β)·∇w; return w - η·r
         if self.retained_gradient is None:
             self.retained_gradient = np.zeros_like(w)
         self.retained_gradient = (self.momentum * self.retained_gradient
@@ -74,7 +74,7 @@ class Adam(Optimizer):
 
     def update(self, w, grad_loss_w):
         """One Adam step. w, grad_loss_w: same shape -> returns the new w."""
-        # <SOL> start m, v at zeros_like(w); t += 1; update m, v; bias-correct them; return w - learning_rate * m_hat / (sqrt(v_hat) + epsilon)
+        # <SOL> Adam: m and v start at zero; t ← t + 1; m ← β₁·m + (1 - β₁)·∇w; v ← β₂·v + (1 - β₂)·∇w²; m̂ = m / (1 - β₁ᵗ), v̂ = v / (1 - β₂ᵗ); return w - η·m̂ / (√v̂ + ε)
         if self.m is None:
             self.m = np.zeros_like(w)
             self.v = np.zeros_like(w)
