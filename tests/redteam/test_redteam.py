@@ -130,7 +130,8 @@ def notebook(cells: list[dict]) -> str:
 
 def non_utf8(team: RedTeam, folder: Path) -> Path:
     files = team.buggy_files()
-    files["layers.py"] = ("# Caf\xe9 \xa9 code written in Latin-1\n" + files["layers.py"]).encode("latin-1")
+    # the reference's own comments may hold characters Latin-1 lacks (its TODO texts write ∂): those become '?'
+    files["layers.py"] = ("# Caf\xe9 \xa9 code written in Latin-1\n" + files["layers.py"]).encode("latin-1", "replace")
     files["helpers_\udcff\udcfe.py".encode("utf-8", "surrogateescape").decode("utf-8", "surrogateescape")] = \
         b"X = '\xff\xfe'\n"
     folder.mkdir(parents=True, exist_ok=True)
