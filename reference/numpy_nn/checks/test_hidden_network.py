@@ -39,7 +39,7 @@ def test_hidden_predict(student, reference):
 
 @pytest.mark.check("NeuralNetwork.backward_propagation: whole-network gradient (your DenseLayer, TanhActivation, "
                    "SigmoidActivation, MeanSquaredError) matches central differences", points=2)
-def test_hidden_network_gradient(student, reference):
+def test_hidden_network_gradient(student, reference, checks_so_far):
     args = network_gradient_case(seed=1053, n_in=3, n_hidden=4, n_out=2, batch=5)
     try:
         verify_network_gradient(student.run("network_gradient", args), None, args)
@@ -47,10 +47,10 @@ def test_hidden_network_gradient(student, reference):
         problems = selftest(student, reference, ["DenseLayer", "TanhActivation", "SigmoidActivation",
                                                  "MeanSquaredError", "NeuralNetwork.forward_propagation",
                                                  "NeuralNetwork.backward_propagation"])
-        fail(f"{failure.message}\n{likely_causes(problems, uses='differentiates')}")
+        fail(f"{failure.message}\n{likely_causes(problems, uses='differentiates', checks_so_far=checks_so_far)}")
 
 
 @pytest.mark.check("NeuralNetwork.fit: classifies two moons (ReLU, binary cross-entropy, Adam)", points=3, timeout=20)
-def test_hidden_fit_moons(student, reference, thresholds, artifacts):
+def test_hidden_fit_moons(student, reference, thresholds, artifacts, checks_so_far):
     run_training_check(student, reference, thresholds, artifacts, MOONS, moons_data(seed=4), "moons_accuracy",
-                       "two moons")
+                       "two moons", checks_so_far)
