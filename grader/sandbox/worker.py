@@ -47,6 +47,16 @@ class StudentAPI:
         """The globals of the student's modules (where a stand-in replaces a part for one probe)."""
         return [vars(module) for module in self._modules.modules.values()]
 
+    def describe_error(self, exc: BaseException) -> str:
+        """``ValueError: … (in CNN.__init__, model.py line 12)``, for a probe that catches the student's exception
+        to go on with its other cases (the check then reports the raise, not a wrong value)."""
+        error = describe_exception(exc, self._modules)
+        text = f"{error['type']}: {error['message']}"
+        if error["frames"]:
+            file, line, function, _ = error["frames"][-1]
+            text += f" (in {function}, {file} line {line})"
+        return text
+
 
 def _address_space_in_use() -> int:
     try:

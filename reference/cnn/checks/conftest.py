@@ -71,6 +71,8 @@ def accuracy_check(student, thresholds, assignment, artifacts, checks_so_far):
         try:
             answer = student.run("train_and_predict", arguments, timeout=timeout)
         except ProbeFailure as failure:
+            if failure.kind == "import":   # the message names the file that failed to import: that is the cause
+                raise
             cause = _likely_cause(checks_so_far, _parts_run(student, assignment), failure.error)
             raise ProbeFailure(failure.kind, failure.message + cause, failure.error) from None
         predictions = np.asarray(answer["predictions"])

@@ -880,6 +880,8 @@ def run_training_check(student, reference, thresholds: dict, artifacts: dict, ta
     try:
         answer = student.run("train_and_predict", kwargs, seed=seed)
     except ProbeFailure as failure:
+        if failure.kind == "import":   # the message names the file that failed to import: that is the cause
+            raise
         cause = likely_causes(problems, error=failure.error, checks_so_far=checks_so_far)
         raise ProbeFailure(failure.kind, f"{failure.message}\n{cause}", failure.error) from None
     losses = [float(v) for v in answer["losses"] or []]

@@ -23,7 +23,8 @@ def test_hidden_other_batches(student, reference):
     verify_batch_sizes(answer, None, args)
 
 
-@pytest.mark.check("NeuralNetwork.fit: mini-batch steps and epochs with other sizes", points=2)
+@pytest.mark.check("NeuralNetwork.fit: mini-batch steps, and every example once per epoch, reshuffled, with other "
+                   "sizes", points=2)
 def test_hidden_fit_mechanics(student, reference):
     args = dict(n=31, epochs=3, batch_size=4, learning_rate=0.05, seed_data=fresh_seed(1051))
     answer = student.run("fit_mechanics", args)
