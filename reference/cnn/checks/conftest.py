@@ -90,7 +90,8 @@ def accuracy_check(student, thresholds, assignment, artifacts, checks_so_far):
                  f"{answer['device']} in {answer['seconds']:.1f} s")
         if accuracy < threshold:
             hint = _likely_cause(checks_so_far, _parts_run(student, assignment)) or (
-                "\nEvery part passed its own checks: look at the learning curves (is the loss going down?).")
+                "\nEvery part this check runs passed its own checks: look at the learning curves (is the loss going "
+                "down?).")
             fail(f"test accuracy {accuracy:.3f} on {len(data.y_test)} held-out images is below {threshold:.3f} "
                  f"({where}){hint}")
 
