@@ -48,13 +48,14 @@ class StudentAPI:
         return [vars(module) for module in self._modules.modules.values()]
 
     def describe_error(self, exc: BaseException) -> str:
-        """``ValueError: … (in CNN.__init__, model.py line 12)``, for a probe that catches the student's exception
-        to go on with its other cases (the check then reports the raise, not a wrong value)."""
+        """``ValueError: … (in CNN.__init__, model.py)``, for a probe that catches the student's exception to go on
+        with its other cases (the check then reports the raise, not a wrong value). No line number nor folder: the
+        text is part of the probe's answer, which must equal a catalogued mistake's answer to name it."""
         error = describe_exception(exc, self._modules)
         text = f"{error['type']}: {error['message']}"
         if error["frames"]:
-            file, line, function, _ = error["frames"][-1]
-            text += f" (in {function}, {file} line {line})"
+            file, _, function, _ = error["frames"][-1]
+            text += f" (in {function}, {PurePosixPath(file).name})"
         return text
 
 
