@@ -1,6 +1,8 @@
 """The likely cause a failed whole-pipeline check names (grader.checks.causes): only where the evidence points."""
 from __future__ import annotations
 
+import numpy as np
+
 from grader.checks.causes import crash_cause, crash_frames, evidence_from_checks, failing_parts
 from grader.core.types import CheckResult
 
@@ -60,3 +62,27 @@ def test_evidence_from_checks_names_the_first_failed_check_and_clears_passing_pa
     evidence = evidence_from_checks([_result("fit: a", True), _result("train_epoch: a", False),
                                      _result("train_epoch: b", False)])
     assert evidence == {"fit": "", "train_epoch": 'check "train_epoch: a" (and 1 more)'}
+
+
+def test_the_worker_records_the_students_frames_by_qualified_name_and_skips_numpy_and_tracebacklimit(tmp_path,
+                                                                                                  monkeypatch):
+    import importlib.util
+    import sys
+    from types import SimpleNamespace
+
+    from grader.sandbox.worker import describe_exception
+
+    source = tmp_path / "optimizer.py"
+    source.write_text("import numpy as np\n\nclass SGD:\n    def update(self, w, grad):\n"
+                      "        return w - np.ones((2, 4)) * grad\n")
+    spec = importlib.util.spec_from_file_location("student_optimizer", source)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    monkeypatch.setattr(sys, "tracebacklimit", 0, raising=False)   # a student's setting hides nothing
+    try:
+        module.SGD().update(0.0, np.ones((4, 2)))
+    except ValueError as exc:
+        error = describe_exception(exc, SimpleNamespace(files={"optimizer": source},
+                                                        display_names={"optimizer": "optimizer.py"}))
+    assert error["type"] == "ValueError"
+    assert error["frames"] == [["optimizer.py", 5, "SGD.update", "return w - np.ones((2, 4)) * grad"]]
