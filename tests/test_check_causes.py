@@ -1,10 +1,15 @@
 """The likely cause a failed whole-pipeline check names (grader.checks.causes): only where the evidence points."""
 from __future__ import annotations
 
+import importlib.util
+import sys
+from types import SimpleNamespace
+
 import numpy as np
 
 from grader.checks.causes import crash_cause, crash_frames, evidence_from_checks, failing_parts
 from grader.core.types import CheckResult
+from grader.sandbox.worker import describe_exception
 
 #: A crash in SGD.update, called by DenseLayer.backward_propagation, called by NeuralNetwork.fit.
 CRASH = {"type": "ValueError", "message": "operands could not be broadcast together",
@@ -66,12 +71,6 @@ def test_evidence_from_checks_names_the_first_failed_check_and_clears_passing_pa
 
 def test_the_worker_records_the_students_frames_by_qualified_name_and_skips_numpy_and_tracebacklimit(tmp_path,
                                                                                                   monkeypatch):
-    import importlib.util
-    import sys
-    from types import SimpleNamespace
-
-    from grader.sandbox.worker import describe_exception
-
     source = tmp_path / "optimizer.py"
     source.write_text("import numpy as np\n\nclass SGD:\n    def update(self, w, grad):\n"
                       "        return w - np.ones((2, 4)) * grad\n")
