@@ -293,32 +293,19 @@ def export_gradescope(assignment, out, allow_weak_sandbox):
 def validate(assignment, workers, seed):
     """Instructor self-test: reference full marks, skeleton ~0, every catalogued mistake caught, every accepted
     variant (variants.toml) full marks."""
-    from grader.authoring.validate import MistakeOutcome
     from grader.authoring.validate import validate as do_validate
+    from grader.cli_validate import print_progress, validation_table
 
     a = _load(assignment)
     started = time.perf_counter()
-
-    def progress(outcome):
-        if isinstance(outcome, MistakeOutcome):
-            mark = "[green]caught[/]" if outcome.caught else "[red]MISSED[/]"
-            named = "named" if outcome.named else "not named"
-            console.print(f"  {mark} ({named}) {outcome.id}: {escape(outcome.title)}")
-            return
-        mark = "[green]full marks[/]" if outcome.full_marks else "[red]CHARGED[/]"
-        score = f"{outcome.score:g} / {outcome.max_score:g}"
-        console.print(f"  {mark} {score} variant {outcome.id}: {escape(outcome.title)}")
-        for failure in outcome.failed_checks:
-            console.print(f"      [red]loses points in[/] {escape(failure.splitlines()[0])}")
-        for mistake in outcome.named_mistakes:
-            console.print(f"      [red]named as the mistake[/] {mistake}")
 
     from grader.checks.inputs import new_grading_seed
 
     seed = new_grading_seed() if seed is None else seed
     console.print(f"Validating {a.name} (check inputs drawn with seed {seed})…")
     try:
-        report = do_validate(a, workers=workers, progress=progress, seed=seed)
+        report = do_validate(a, workers=workers, progress=lambda outcome: print_progress(console, outcome),
+                             seed=seed)
     except AssignmentError as exc:
         raise click.UsageError(str(exc)) from None
     for failure in report.reference_failures:
@@ -327,34 +314,10 @@ def validate(assignment, workers, seed):
         console.print(f"  [red]false alarm on the reference:[/] {mistake}")
     for leak in report.leaks:
         console.print(f"  [red]solution leak:[/] {escape(str(leak))}")
-    console.print(_validation_table(report))
+    console.print(validation_table(report))
     console.print(f"({time.perf_counter() - started:.1f} s)")
     console.print("[green]valid[/]" if report.ok else "[red]NOT valid[/]")
     sys.exit(0 if report.ok else 1)
-
-
-def _validation_table(report) -> Table:
-    from grader.authoring.validate import SKELETON_MAX_FRACTION
-
-    def verdict(good: bool) -> str:
-        return "[green]ok[/]" if good else "[red]FAILS[/]"
-
-    table = Table(title=f"validate {report.assignment}")
-    for column in ("proof", "result", "required", "verdict"):
-        table.add_column(column)
-    top = max(report.max_score, 1e-9)
-    table.add_row("reference", f"{report.reference_score:g} / {report.max_score:g}", "full marks, no mistake named",
-                  verdict(report.reference_score == report.max_score and not report.reference_misconceptions))
-    table.add_row("skeleton", f"{report.skeleton_score:g} / {report.max_score:g} "
-                  f"({100 * report.skeleton_score / top:.1f}%)", f"<= {100 * SKELETON_MAX_FRACTION:g}%",
-                  verdict(report.skeleton_score <= SKELETON_MAX_FRACTION * report.max_score))
-    table.add_row("mistakes caught", f"{report.caught} / {len(report.mistakes)}", "all",
-                  verdict(report.caught == len(report.mistakes)))
-    table.add_row("mistakes named", f"{report.named} / {len(report.mistakes)}", "(feedback)", "")
-    table.add_row("variants at full marks", f"{report.variants_full_marks} / {len(report.variants)}", "all",
-                  verdict(report.variants_full_marks == len(report.variants)))
-    table.add_row("solution leaks", str(len(report.leaks)), "0", verdict(not report.leaks))
-    return table
 
 
 @main.command()

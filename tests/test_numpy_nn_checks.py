@@ -178,3 +178,17 @@ def test_a_renamed_method_is_named_with_the_methods_the_class_has(assignment, tm
     assert "(methods it has: backward, forward_propagation, initialize" in weight["output"]
     forward = next(t for t in results["tests"] if t["name"].startswith("DenseLayer.forward_propagation"))
     assert forward["status"] == "passed"
+
+
+def test_a_crash_in_training_is_charged_to_the_part_that_handed_over_the_bad_value():
+    """bob's transposed weight gradient crashes inside his (correct) optimizer: the likely cause is DenseLayer,
+    with where it raised, and his other broken classes (not on the crash's path) are not named."""
+    assignment = load("numpy_nn")
+    assignment.config["cascade"] = "charge-all"   # keep the first run's message (no re-run with stand-ins)
+    results = grade(assignment, SAMPLES / "bob")
+    blobs = next(t for t in results["tests"] if t["name"].startswith("NeuralNetwork.fit: classifies two blobs"))
+    raised, _, cause = blobs["output"].partition("\nThis check trains")
+    assert "ValueError" in raised and "(in SGD.update, optimizer.py line" in raised
+    assert "Likely cause: DenseLayer. The crash is in SGD.update" in cause
+    assert "SGD passes its quick tests" in cause and "DenseLayer.backward_propagation (layers.py line" in cause
+    assert "MeanSquaredError" not in cause.split("\n", 1)[1] and "get_mini_batches" not in cause

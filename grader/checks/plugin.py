@@ -85,6 +85,11 @@ class RecordingClient:
         return value
 
     @property
+    def parts_used(self) -> list[str]:
+        """The parts (classes, functions) this check's probes have looked up so far, in order."""
+        return list(self._result.uses) if self._result is not None else []
+
+    @property
     def import_errors(self) -> dict:
         return getattr(self._runner, "import_errors", {})
 

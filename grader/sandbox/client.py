@@ -341,12 +341,12 @@ ForkedWorker = forkserver.ForkedWorker
 
 
 def format_student_error(error: dict) -> str:
-    """``ValueError: shapes (4,3) and (2,2) not aligned (layers.py line 40, in backward_propagation)``."""
+    """``ValueError: shapes (4,3) and (2,2) not aligned (in DenseLayer.backward_propagation, layers.py line 40)``."""
     if error.get("load_error"):
         return str(error.get("message", ""))
     text = f"your code raised {error.get('type', 'an exception')}: {error.get('message', '')}".rstrip(": ")
     frames = error.get("frames") or []
     if frames:
         file, line, func, _ = frames[-1]
-        text += f" ({file} line {line}, in {func})"
+        text += f" (in {func}, {file} line {line})"
     return text

@@ -180,6 +180,9 @@ class ProbeAPI:
             return self._standins.get(name)
         return getattr(self._api, name)
 
+    def describe_error(self, exc: BaseException) -> str:
+        return self._api.describe_error(exc)
+
 
 class ProbeScope:
     """One probe's stand-ins: the student's globals bound to a stood-in part point at its stand-in until the

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import linecache
 import os
 import resource
 import signal
@@ -45,6 +46,17 @@ class StudentAPI:
     def namespaces(self) -> list[dict]:
         """The globals of the student's modules (where a stand-in replaces a part for one probe)."""
         return [vars(module) for module in self._modules.modules.values()]
+
+    def describe_error(self, exc: BaseException) -> str:
+        """``ValueError: … (in CNN.__init__, model.py)``, for a probe that catches the student's exception to go on
+        with its other cases (the check then reports the raise, not a wrong value). No line number nor folder: the
+        text is part of the probe's answer, which must equal a catalogued mistake's answer to name it."""
+        error = describe_exception(exc, self._modules)
+        text = f"{error['type']}: {error['message']}"
+        if error["frames"]:
+            file, _, function, _ = error["frames"][-1]
+            text += f" (in {function}, {PurePosixPath(file).name})"
+        return text
 
 
 def _address_space_in_use() -> int:
@@ -119,14 +131,22 @@ def _safe_text(producer) -> str:
     return text
 
 
+def _qualified_name(code) -> str:
+    """``SGD.update`` rather than ``update``: the class names the part a crash happened in."""
+    return getattr(code, "co_qualname", code.co_name).replace("<locals>.", "")
+
+
 def describe_exception(exc: BaseException, modules: ModuleSet | None) -> dict:
     """Type, message and the student's own frames of an exception, as plain data."""
     student_files = {str(p): modules.display_names.get(stem, p.name) for stem, p in modules.files.items()} if modules else {}
     frames = []
-    for frame in traceback.extract_tb(exc.__traceback__):
-        shown = student_files.get(frame.filename)
+    # walk_tb, not extract_tb: a student's sys.tracebacklimit must not hide the raising frame.
+    for frame, line in traceback.walk_tb(exc.__traceback__):
+        code = frame.f_code
+        shown = student_files.get(code.co_filename)
         if shown:
-            frames.append([shown, frame.lineno or 0, frame.name[:100], (frame.line or "")[:200]])
+            frames.append([shown, line or 0, _qualified_name(code)[:100],
+                           linecache.getline(code.co_filename, line or 0).strip()[:200]])
     return {
         "type": _safe_text(lambda: type(exc).__name__),
         "message": _safe_text(lambda: str(exc)),

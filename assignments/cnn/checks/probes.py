@@ -27,6 +27,8 @@ _DEVICE = "cpu:0"
 
 
 def _describe_error(exc):
+    """An exception of trusted code (torch reading a checkpoint back), as one line; the student's own go through
+    ``api.describe_error``, which names their frame."""
     return f"{type(exc).__name__}: {exc}"[:500]
 
 
@@ -62,7 +64,7 @@ def conv_sizes(api, cases):
         try:
             value = api.conv_output_size(size, kernel, stride=stride, padding=padding, dilation=dilation)
         except Exception as exc:  # one bad case must not hide the others
-            answers.append({"error": _describe_error(exc)})
+            answers.append({"error": api.describe_error(exc)})
             continue
         if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
             answers.append({"value": float(value), "integer": True})
@@ -99,7 +101,7 @@ def cnn_structure(api, configs, batch):
                 answers.append({"error": f"CNN(...) is a {type(model).__name__}, not an nn.Module"})
                 continue
         except Exception as exc:
-            answers.append({"error": _describe_error(exc)})
+            answers.append({"error": api.describe_error(exc)})
             continue
         flat = getattr(model, "flat_features", None)
         answer = {"flat_features": int(flat) if isinstance(flat, (int, np.integer)) else repr(flat)[:100],
@@ -113,7 +115,7 @@ def cnn_structure(api, configs, batch):
                 out = model(x)
             answer["output_shape"] = list(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
         except Exception as exc:
-            answer["output_shape"] = "error " + _describe_error(exc)
+            answer["output_shape"] = {"error": api.describe_error(exc)}
         answers.append(answer)
     return answers
 
@@ -206,7 +208,7 @@ def device_choice(api):
             try:
                 answers[label] = torch.device(api.get_device()).type
             except Exception as exc:
-                answers[label] = "error " + _describe_error(exc)
+                answers[label] = {"error": api.describe_error(exc)}
     return answers
 
 

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from grader.checks import assert_close, fail, rng_for
+from grader.checks import ProbeFailure, assert_close, fail, rng_for
 
 # size, kernel, stride, padding, dilation
 PLAIN_CASES = [[28, 3, 1, 0, 1], [28, 5, 1, 0, 1], [5, 3, 1, 0, 1], [1, 1, 1, 0, 1], [64, 7, 1, 0, 1]]
@@ -14,15 +14,18 @@ DILATION_CASES = [[10, 3, 1, 0, 2], [15, 5, 2, 2, 2], [6, 3, 1, 2, 3], [32, 3, 1
 def _check_sizes(student, reference, cases):
     got = student.run("conv_sizes", {"cases": cases})
     want = reference.run("conv_sizes", {"cases": cases})
-    wrong = []
+    wrong, raised = [], []
     for case, g, w in zip(cases, got, want):
         call = "conv_output_size({}, {}, stride={}, padding={}, dilation={})".format(*case)
         if "error" in g:
-            wrong.append(f"{call} raised {g['error']}")
+            raised.append(f"{call} raised {g['error']}")
         elif not g["integer"]:
             wrong.append(f"{call} returned {g['value']:g}, a float: sizes are ints (use // for the floor)")
         elif g["value"] != w["value"]:
             wrong.append(f"{call} returned {g['value']:g}, expected {w['value']:g}")
+    if raised:   # the student's code raised: reported as an error, with the other cases' verdicts
+        raise ProbeFailure("error", f"your code raised on {len(raised)} of {len(cases)} cases:\n" +
+                           "\n".join(raised[:3] + wrong[:2]))
     if wrong:
         fail(f"{len(wrong)} of {len(cases)} cases wrong:\n" + "\n".join(wrong[:5]))
 
@@ -60,7 +63,7 @@ def _structures(student, reference):
     want = reference.run("cnn_structure", STRUCTURE)
     for config, g in zip(CONFIGS, got):
         if "error" in g:
-            fail(f"{_call(config)} raised {g['error']}")
+            raise ProbeFailure("error", f"{_call(config)}: your code raised {g['error']}")
     return zip(CONFIGS, got, want)
 
 
@@ -88,6 +91,9 @@ def test_cnn_parameters(student, reference):
 @pytest.mark.check("CNN.forward: output shape (N, n_classes)", points=1)
 def test_cnn_output_shape(student, reference):
     for config, g, w in _structures(student, reference):
+        if g["flat_features"] == w["flat_features"] and isinstance(g["output_shape"], dict):
+            raise ProbeFailure("error", f"{_call(config)} on a batch of 2 images: your code raised "
+                                        f"{g['output_shape']['error']}")
         if g["flat_features"] == w["flat_features"] and g["output_shape"] != w["output_shape"]:
             fail(f"{_call(config)} on a batch of 2 images gave {g['output_shape']}, expected {w['output_shape']}")
 

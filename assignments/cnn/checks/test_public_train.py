@@ -192,9 +192,16 @@ def test_train_epoch_penalties(student, reference):
     want = reference.run("train_epoch_updates", UPDATES_PENALISED)
     message = compare(got["weights"], want["weights"], "weights after 4 epochs with l1_lambda=0.002, l2_lambda=0.01",
                       rtol=1e-4, atol=1e-6)
-    if message:
-        fail(message + "\neach step minimises loss + regularization_penalty(model, l1_lambda, l2_lambda): "
-                       "add the penalty to the loss, once")
+    if not message:
+        return
+    plain = compare(student.run("train_epoch_updates", UPDATES)["weights"],
+                    reference.run("train_epoch_updates", UPDATES)["weights"], "weights", rtol=1e-4, atol=1e-6)
+    if plain:   # the updates are wrong without penalties too: the penalty is not (only) what differs
+        fail(message + "\nthe updates differ without penalties too (l1_lambda = l2_lambda = 0), so the cause is in the "
+                       "update itself (see the check \"train_epoch: parameter updates match the reference\"), not "
+                       "only in the penalty")
+    fail(message + "\nwithout penalties your updates match, so the penalty is what differs: each step minimises "
+                   "loss + regularization_penalty(model, l1_lambda, l2_lambda): add the penalty to the loss, once")
 
 
 # ---------------------------------------------------------------------------

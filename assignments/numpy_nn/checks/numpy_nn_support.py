@@ -25,6 +25,7 @@ import numpy as np
 from grader.checks.inputs import fresh_seed, rng_for  # noqa: F401 (rng_for: the check files' import)
 from grader.checks import (CheckFailure, ProbeFailure, assert_close, assert_gradient, compare, fail, relative_error,
                            training_record)
+from grader.checks.causes import crash_cause, describe_failed_checks, failed_checks_by_part
 
 #: Relative error tolerated between analytic and central-difference gradients.
 GRADIENT_TOLERANCE = 1e-4
@@ -840,20 +841,36 @@ def selftest(student, reference, parts: list[str]) -> dict:
     return problems
 
 
-def likely_causes(problems: dict, uses: str = "trains") -> str:
-    """A message naming the parts whose quick tests failed: the likely cause of a failed whole-network check."""
-    parts = list(problems)
-    broken = [f"{part} ({'; '.join(found[:2])})" for part, found in problems.items() if found]
-    header = f"This check {uses} a network built from your {', '.join(parts)}."
+def _evidence(problems: dict, checks_so_far) -> dict[str, str]:
+    """{part: what its quick tests found, and which of its checks that ran before failed; '' when they pass}.
+    (A check of the part that failed on another of its methods is not evidence against it here.)"""
+    failed = failed_checks_by_part(checks_so_far or [], problems)
+    evidence = {}
+    for part, found in problems.items():
+        evidence[part] = "; ".join(found[:2])
+        if found and failed.get(part):
+            evidence[part] += f" (see {describe_failed_checks(failed[part])})"
+    return evidence
+
+
+def likely_causes(problems: dict, uses: str = "trains", error: dict | None = None, checks_so_far=()) -> str:
+    """The likely cause of a failed whole-network check: for a crash (``error``: the ProbeFailure's), the part its
+    frames point to (:func:`grader.checks.causes.crash_cause`); otherwise the parts whose quick tests failed."""
+    evidence = _evidence(problems, checks_so_far)
+    header = f"This check {uses} a network built from your {', '.join(problems)}."
+    crash = crash_cause(error, evidence, tests="quick tests") if error else ""
+    if crash:
+        return f"{header}\n{crash}"
+    broken = [f"{part}: {found}" for part, found in evidence.items() if found]
     if broken:
-        return (f"{header}\nLikely cause — quick tests found problems in: " + "\n  - ".join([""] + broken) +
+        return (f"{header}\nLikely cause — parts whose quick tests fail:" + "\n  - ".join([""] + broken) +
                 "\nFix those first (their own checks say more).")
     return (f"{header} Quick tests of those parts found no problem, so look at how NeuralNetwork puts them "
             "together (and, for training, at the learning curve in the report).")
 
 
 def run_training_check(student, reference, thresholds: dict, artifacts: dict, task: dict, data, threshold_key: str,
-                       label: str, seed: int = 0) -> None:
+                       label: str, checks_so_far=(), seed: int = 0) -> None:
     """Train the student's network on ``data``; the harness alone scores its predictions on held-out labels."""
     X_train, y_train, X_test, y_test = data
     threshold = float(thresholds[threshold_key])
@@ -864,15 +881,18 @@ def run_training_check(student, reference, thresholds: dict, artifacts: dict, ta
     try:
         answer = student.run("train_and_predict", kwargs, seed=seed)
     except ProbeFailure as failure:
-        raise ProbeFailure(failure.kind, f"{failure.message}\n{likely_causes(problems)}", failure.error) from None
+        if failure.kind == "import":   # the message names the file that failed to import: that is the cause
+            raise
+        cause = likely_causes(problems, error=failure.error, checks_so_far=checks_so_far)
+        raise ProbeFailure(failure.kind, f"{failure.message}\n{cause}", failure.error) from None
     losses = [float(v) for v in answer["losses"] or []]
     artifacts["training"] = training_record(f"NeuralNetwork.fit on {label}", losses, threshold)
     try:
         accuracy = accuracy_of(answer["predictions"], y_test)
     except CheckFailure as failure:
-        fail(f"{failure.message}\n{likely_causes(problems)}")
+        fail(f"{failure.message}\n{likely_causes(problems, checks_so_far=checks_so_far)}")
     artifacts["accuracy"] = artifacts["training"]["final"] = accuracy
     if accuracy < threshold:
         curve = ", ".join(f"{v:.3g}" for v in losses[:: max(1, len(losses) // 8)])
         fail(f"reached {accuracy:.1%} test accuracy on {label}; the check asks for {threshold:.0%}.\n"
-             f"loss per epoch: {curve}\n{likely_causes(problems)}")
+             f"loss per epoch: {curve}\n{likely_causes(problems, checks_so_far=checks_so_far)}")

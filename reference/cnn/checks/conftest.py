@@ -12,6 +12,7 @@ import pytest
 import torch
 
 from grader.checks import ProbeFailure, fail, fresh_seed, training_record
+from grader.checks.causes import crash_cause, evidence_from_checks, failing_parts
 from grader.checks.datasets import DatasetError, load_images
 from grader.engine.pytest_plugin import *  # noqa: F401,F403
 
@@ -27,10 +28,23 @@ STARTUP_SECONDS = 30
 torch.set_num_threads(1)
 
 
-def _likely_cause(checks_so_far) -> str:
-    """The failed checks of the parts the pipeline runs, as a line for the report (or '')."""
-    failed = [r.name for r in checks_so_far if not r.passed and r.cls in PIPELINE]
-    return ("\nLikely cause, failing above: " + "; ".join(failed)) if failed else ""
+def _parts_run(student, assignment) -> list[str]:
+    """The pipeline's parts this check ran: those its probe looked up, then what they call ([depends])."""
+    depends = assignment.config.get("depends", {})
+    reached = [p for p in student.parts_used if p in PIPELINE] or list(PIPELINE)
+    for part in reached:   # grows while it is walked
+        reached += [d for d in depends.get(part, []) if d not in reached]
+    return reached
+
+
+def _likely_cause(checks_so_far, parts_run: list[str], error: dict | None = None) -> str:
+    """Where a crash's frames point (:func:`crash_cause`), else the parts the check ran whose own checks
+    failed, costliest first (or '')."""
+    crash = crash_cause(error, evidence_from_checks(checks_so_far)) if error else ""
+    if crash:
+        return "\n" + crash
+    failing = failing_parts(checks_so_far, parts_run)
+    return f"\nLikely cause — parts this check runs whose own checks fail:\n{failing}" if failing else ""
 
 
 @pytest.fixture
@@ -57,7 +71,10 @@ def accuracy_check(student, thresholds, assignment, artifacts, checks_so_far):
         try:
             answer = student.run("train_and_predict", arguments, timeout=timeout)
         except ProbeFailure as failure:
-            raise ProbeFailure(failure.kind, failure.message + _likely_cause(checks_so_far), failure.error) from None
+            if failure.kind == "import":   # the message names the file that failed to import: that is the cause
+                raise
+            cause = _likely_cause(checks_so_far, _parts_run(student, assignment), failure.error)
+            raise ProbeFailure(failure.kind, failure.message + cause, failure.error) from None
         predictions = np.asarray(answer["predictions"])
         threshold = float(recipe["accuracy"])
         history = answer.get("history", {})
@@ -75,8 +92,9 @@ def accuracy_check(student, thresholds, assignment, artifacts, checks_so_far):
         where = (f"trained for {artifacts['epochs_run']} of at most {answer['epochs_allowed']} epochs on "
                  f"{answer['device']} in {answer['seconds']:.1f} s")
         if accuracy < threshold:
-            hint = _likely_cause(checks_so_far) or (
-                "\nEvery part passed its own checks: look at the learning curves (is the loss going down?).")
+            hint = _likely_cause(checks_so_far, _parts_run(student, assignment)) or (
+                "\nEvery part this check runs passed its own checks: look at the learning curves (is the loss going "
+                "down?).")
             fail(f"test accuracy {accuracy:.3f} on {len(data.y_test)} held-out images is below {threshold:.3f} "
                  f"({where}){hint}")
 

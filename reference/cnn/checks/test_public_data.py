@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from grader.checks import assert_close, fail, fresh_seed, rng_for
+from grader.checks import ProbeFailure, assert_close, fail, fresh_seed, rng_for
 
 RNG = rng_for(5)
 GREY = {"images": RNG.integers(0, 256, size=(4, 6, 6)).astype(np.uint8), "max_value": 255.0}
@@ -62,6 +62,9 @@ def test_loader_shuffling(student, reference):
 @pytest.mark.check("get_device: cuda when a GPU is available, else cpu", points=1)
 def test_get_device(student):
     got = student.run("device_choice")
+    for label, situation in (("with_gpu", "with a GPU available"), ("without_gpu", "without a GPU")):
+        if isinstance(got[label], dict):
+            raise ProbeFailure("error", f"{situation} get_device: your code raised {got[label]['error']}")
     if got["with_gpu"] != "cuda":
         fail(f"with a GPU available get_device gave {got['with_gpu']!r}, expected a cuda device "
              "(check torch.cuda.is_available())")

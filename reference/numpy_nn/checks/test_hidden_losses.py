@@ -28,7 +28,8 @@ def test_hidden_cce_extremes(student, reference):
     verify_loss_extremes(student.run("loss_extremes", case), None, case)
 
 
-@pytest.mark.check("CategoricalCrossEntropy.derivative: the derivative of your loss on two classes", points=1)
+@pytest.mark.check("CategoricalCrossEntropy.derivative: on two classes, the loss value and the derivative of your "
+                   "loss", points=1)
 def test_hidden_cce_derivative(student, reference):
     case = loss_case("CategoricalCrossEntropy", seed=1032, rows=7, columns=2)
     verify_loss_value(student.run("loss_value", case), reference.run("loss_value", case), case)

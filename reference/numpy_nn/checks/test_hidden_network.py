@@ -23,7 +23,8 @@ def test_hidden_other_batches(student, reference):
     verify_batch_sizes(answer, None, args)
 
 
-@pytest.mark.check("NeuralNetwork.fit: mini-batch steps and epochs with other sizes", points=2)
+@pytest.mark.check("NeuralNetwork.fit: mini-batch steps, and every example once per epoch, reshuffled, with other "
+                   "sizes", points=2)
 def test_hidden_fit_mechanics(student, reference):
     args = dict(n=31, epochs=3, batch_size=4, learning_rate=0.05, seed_data=fresh_seed(1051))
     answer = student.run("fit_mechanics", args)
@@ -39,7 +40,7 @@ def test_hidden_predict(student, reference):
 
 @pytest.mark.check("NeuralNetwork.backward_propagation: whole-network gradient (your DenseLayer, TanhActivation, "
                    "SigmoidActivation, MeanSquaredError) matches central differences", points=2)
-def test_hidden_network_gradient(student, reference):
+def test_hidden_network_gradient(student, reference, checks_so_far):
     args = network_gradient_case(seed=1053, n_in=3, n_hidden=4, n_out=2, batch=5)
     try:
         verify_network_gradient(student.run("network_gradient", args), None, args)
@@ -47,10 +48,10 @@ def test_hidden_network_gradient(student, reference):
         problems = selftest(student, reference, ["DenseLayer", "TanhActivation", "SigmoidActivation",
                                                  "MeanSquaredError", "NeuralNetwork.forward_propagation",
                                                  "NeuralNetwork.backward_propagation"])
-        fail(f"{failure.message}\n{likely_causes(problems, uses='differentiates')}")
+        fail(f"{failure.message}\n{likely_causes(problems, uses='differentiates', checks_so_far=checks_so_far)}")
 
 
 @pytest.mark.check("NeuralNetwork.fit: classifies two moons (ReLU, binary cross-entropy, Adam)", points=3, timeout=20)
-def test_hidden_fit_moons(student, reference, thresholds, artifacts):
+def test_hidden_fit_moons(student, reference, thresholds, artifacts, checks_so_far):
     run_training_check(student, reference, thresholds, artifacts, MOONS, moons_data(seed=4), "moons_accuracy",
-                       "two moons")
+                       "two moons", checks_so_far)

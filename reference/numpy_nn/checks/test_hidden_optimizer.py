@@ -29,7 +29,8 @@ def test_hidden_sgd_own_state(student, reference):
         verify_trajectory(got[which], want[which], args)
 
 
-@pytest.mark.check("Adam.update: uses the given learning_rate, beta_1, beta_2 and epsilon", points=3)
+@pytest.mark.check("Adam.update: moments with bias correction under other learning_rate, beta_1, beta_2 and "
+                   "epsilon", points=3)
 def test_hidden_adam_settings(student, reference):
     _steps(student, reference, "Adam", adam(0.05, beta_1=0.8, beta_2=0.95, epsilon=0.05),
            optimizer_case(1045, (3, 3), 4, scale=0.1))

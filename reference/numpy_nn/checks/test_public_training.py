@@ -23,19 +23,20 @@ DIGITS = dict(layers=[["DenseLayer", 32], ["ReLUActivation"], ["Dropout", 0.1], 
 
 @pytest.mark.check("NeuralNetwork.fit: classifies two blobs (Dense-Tanh-Dense-Sigmoid, MSE, SGD)", points=3,
                    timeout=20)
-def test_fit_blobs(student, reference, thresholds, artifacts):
+def test_fit_blobs(student, reference, thresholds, artifacts, checks_so_far):
     run_training_check(student, reference, thresholds, artifacts, BLOBS, blobs_data(seed=1), "blobs_accuracy",
-                       "two blobs")
+                       "two blobs", checks_so_far)
 
 
 @pytest.mark.check("NeuralNetwork.fit: learns XOR (Dense-Tanh-Dense-Sigmoid, binary cross-entropy, SGD with "
                    "momentum)", points=3, timeout=20)
-def test_fit_xor(student, reference, thresholds, artifacts):
-    run_training_check(student, reference, thresholds, artifacts, XOR, xor_data(seed=2), "xor_accuracy", "XOR")
+def test_fit_xor(student, reference, thresholds, artifacts, checks_so_far):
+    run_training_check(student, reference, thresholds, artifacts, XOR, xor_data(seed=2), "xor_accuracy", "XOR",
+                       checks_so_far)
 
 
 @pytest.mark.check("NeuralNetwork.fit: classifies handwritten digits (ReLU, Dropout, Softmax, mean squared "
                    "error, Adam)", points=4, timeout=40)
-def test_fit_digits(student, reference, thresholds, artifacts):
+def test_fit_digits(student, reference, thresholds, artifacts, checks_so_far):
     run_training_check(student, reference, thresholds, artifacts, DIGITS, digits_data(seed=3), "digits_accuracy",
-                       "held-out handwritten digits (sklearn's load_digits)")
+                       "held-out handwritten digits (sklearn's load_digits)", checks_so_far)
