@@ -134,3 +134,16 @@ def test_student_bundles_cannot_be_exported(tmp_path):
     run = subprocess.run([sys.executable, "-m", "grader", "export-gradescope", str(root), "--out",
                           str(tmp_path / "x.zip")], cwd=PROJECT, capture_output=True, text=True, timeout=60)
     assert run.returncode == 2 and "student bundle" in run.stderr
+
+
+def test_results_name_the_device_the_training_ran_on():
+    from grader.core.types import CheckResult
+    from grader.engine.results import device_used
+
+    def trained_on(device):
+        return CheckResult(nodeid="x", function="test_x", name="CNN on MNIST: accuracy", points=1.0, hidden=False,
+                           passed=True, artifacts={"device": device} if device else {})
+
+    assert device_used([trained_on(None), trained_on("cuda")]) == "cuda"
+    assert device_used([trained_on("cpu"), trained_on(None)]) == "cpu"
+    assert device_used([]) == "cpu"

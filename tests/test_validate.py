@@ -15,7 +15,7 @@ from grader.authoring.validate import (
     _grade_variant,
 )
 from grader.authoring.variants import VARIANTS_FILE, load_variants
-from grader.cli import _validation_table
+from grader.cli_validate import validation_table
 from grader.core import assignment as assignments
 from grader.core.assignment import Assignment, AssignmentError
 from grader.core.paths import course_root
@@ -99,7 +99,7 @@ def test_a_variant_the_checks_charge_fails_validate(tmp_path):
     report = ValidationReport("numpy_nn", outcome.max_score, outcome.max_score, 0.0, [], [], [], [outcome])
     assert not report.ok and report.variants_full_marks == 0
     with Console(record=True, width=120) as console:
-        console.print(_validation_table(report))
+        console.print(validation_table(report))
     assert "variants at full marks │ 0 / 1" in console.export_text()
 
 
@@ -120,7 +120,7 @@ def test_a_hint_quoting_a_solution_line_is_a_leak_named_with_file_and_line(tmp_p
     report = ValidationReport("numpy_nn", 1.0, 1.0, 0.0, [], [], [], leaks=[leak])
     assert not report.ok
     with Console(record=True, width=120) as console:
-        console.print(_validation_table(report))
+        console.print(validation_table(report))
     assert "solution leaks         │ 1" in console.export_text()
 
 

@@ -67,6 +67,13 @@ def _check_entry(test: dict, full_output: str, result: CheckResult) -> dict:
     return entry
 
 
+def device_used(results: list[CheckResult]) -> str:
+    """Where the student's code ran its training: the device a check recorded (cnn's training checks record the
+    one torch chose), "cuda" when any check trained there, else "cpu"."""
+    recorded = [r.artifacts.get("device") for r in results if isinstance(r.artifacts, dict)]
+    return "cuda" if any(str(device).startswith("cuda") for device in recorded if device) else "cpu"
+
+
 def build_results(assignment: Assignment, results: list[CheckResult], staged: Staged, timings: dict,
                   catalogue: Catalogue, output_tail: str = "", import_errors: dict | None = None,
                   grader_log: str = "") -> dict:
@@ -98,7 +105,7 @@ def build_results(assignment: Assignment, results: list[CheckResult], staged: St
             "checks": [_check_entry(t, full, r) for (t, full), r in zip(entries, results)],
             HIDDEN_OUTPUTS: STUDENT_SAFE,
             "timings": timings,
-            "device": "cpu",
+            "device": device_used(results),
             "student_output": output_tail[-MAX_OUTPUT_CHARS:],
             "grader_log": grader_log[-MAX_OUTPUT_CHARS:],
             "nngrade_version": __version__,
