@@ -142,3 +142,11 @@ def test_a_notebook_left_out_of_a_zip_is_the_reason_nothing_was_graded(tmp_path)
     archive.write_bytes(bytes(data))
     staged = stage_notebook(archive, find_assignment("backprop"), tmp_path / "staged")
     assert staged.fatal.startswith("backprop.ipynb could not be unpacked from sub.zip (")
+
+
+def test_a_long_import_error_is_shortened_at_a_word_boundary(tmp_path):
+    files = _write(tmp_path, {"loud.py": "raise ValueError('gradient ' * 500)\n"})
+    modules = ModuleSet("pkg", files)
+    message = modules.load_all()["loud"]
+    modules.detach()
+    assert message.endswith("gradient … (shortened)") and len(message) < 2100

@@ -159,8 +159,10 @@ class ModuleSet(importlib.abc.MetaPathFinder):
             text = self._explain_failure(stem, exc)
         except BaseException:  # hostile exception attributes
             text = f"{self.display_names.get(stem, self.files[stem].name)} failed to import"
-        if len(text) > MAX_ERROR_CHARS:
-            text = text[:MAX_ERROR_CHARS] + " … (truncated)"
+        if len(text) > MAX_ERROR_CHARS:   # at a word boundary when one is near, like every shortened message
+            head = text[:MAX_ERROR_CHARS]
+            cut = max(head.rfind(" "), head.rfind("\n"))
+            text = (head[:cut] if cut > MAX_ERROR_CHARS * 0.8 else head).rstrip() + " … (shortened)"
         return text.translate(CONTROL_CHARACTERS)
 
     def _explain_failure(self, stem: str, exc: BaseException) -> str:
