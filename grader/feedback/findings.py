@@ -110,7 +110,7 @@ class Arrangement:
     passed: list[CheckView]
 
 
-def _groups(checks: list[CheckView]) -> list[FailureGroup]:
+def group_failures(checks: list[CheckView]) -> list[FailureGroup]:
     """Checks with the same shown message and mistakes in one group, in the order of their first check. A
     check whose message was withheld (a hidden check) is grouped only with itself: its text says nothing
     about why it failed."""
@@ -152,9 +152,9 @@ def arrange(checks: list[CheckView], mistakes: list[Misconception]) -> Arrangeme
     failed = [c for c in checks if not c.passed]
     for check in failed:
         check.misconceptions.sort(key=lambda m: rank_of.get(m.id, len(ranked) + 1))
-    unexplained = _groups([c for c in failed if not c.misconceptions])
+    unexplained = group_failures([c for c in failed if not c.misconceptions])
     unexplained.sort(key=lambda g: (-g.points_lost, int(g.first.number) if g.first.number.isdigit() else 0))
-    explained = _groups(sorted((c for c in failed if c.misconceptions),
+    explained = group_failures(sorted((c for c in failed if c.misconceptions),
                                key=lambda c: (rank_of.get(c.misconceptions[0].id, 0),
                                               int(c.number) if c.number.isdigit() else 0)))
     return Arrangement(ranked, unexplained, explained, [c for c in checks if c.passed])

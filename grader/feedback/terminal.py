@@ -20,6 +20,7 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
+from grader.feedback.findings import group_failures
 from grader.feedback.view import CheckView, build_view, clean_text, fmt_points
 
 #: artifact keys that steer the report's pictures, not evidence a student reads
@@ -100,19 +101,6 @@ def _headings(checks: list[CheckView]) -> Table:
     return grid
 
 
-def _same_failure(checks: list[CheckView]) -> list[list[CheckView]]:
-    """Failed checks in order, neighbours with the same message and mistakes together (a file that does not
-    import fails a run of checks with one message: it is printed once)."""
-    groups: list[list[CheckView]] = []
-    for check in checks:
-        key = (check.message, [m.id for m in check.misconceptions])
-        if groups and (groups[-1][0].message, [m.id for m in groups[-1][0].misconceptions]) == key:
-            groups[-1].append(check)
-        else:
-            groups.append([check])
-    return groups
-
-
 def _failure(checks: list[CheckView], seen_messages: dict[str, str], explained: dict[str, str],
              verbose: bool) -> Group:
     """Failed checks with one message: their names, the message (or a pointer to the check with the same one),
@@ -173,8 +161,8 @@ def print_check(results: dict, console: Console, hidden: HiddenChecks | None, ve
         console.print(Rule(f"Failed ({len(failed)}): fix these", align="left", style="red"))
         seen_messages: dict[str, str] = {}
         explained: dict[str, str] = {}
-        for group in _same_failure(failed):
-            console.print(_failure(group, seen_messages, explained, verbose))
+        for group in group_failures(failed):   # as the report groups them: one message, printed once
+            console.print(_failure(group.checks, seen_messages, explained, verbose))
     for note in view.notes:
         console.print(Text.assemble(("Note: ", "yellow"), note))
     console.print(Rule(style="dim"))
