@@ -17,12 +17,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader.authoring.notebook_release import FILL_IN
 from grader.authoring.solutions import BEGIN, END
 from grader.core.assignment import Assignment
 from grader.submissions.notebooks import NotebookError, cell_source, read_notebook
 
 MIN_CHARS = 25
-FILL_IN = re.compile(r"^(?P<code>.*?)#\s*<FILL IN>")
 SELF_COPY = re.compile(r"^self\.(\w+)=\1$")           # self.x = x
 CONVERSION = re.compile(r"^(\w+)=[\w.]+\(\1\)$")     # x = np.asarray(x)
 TEXT_SUFFIXES = {".py", ".toml", ".md", ".txt", ".json", ".cfg", ".ini", ".yaml", ".yml", ".rst"}
@@ -53,8 +53,8 @@ def _split_regions(source: str) -> tuple[list[str], list[str]]:
             in_region = False
         elif in_region:
             inside.append(line)
-        elif fill_in := FILL_IN.match(line):
-            inside.append(fill_in["code"])
+        elif fill_in := FILL_IN.search(line):
+            inside.append(line[:fill_in.start()])
         else:
             outside.append(line)
     return inside, outside

@@ -18,11 +18,9 @@ from grader.authoring.variants import Variant, load_variants, write_variant
 from grader.checks.inputs import new_grading_seed
 from grader.checks.mistakes import Catalogue
 from grader.core.assignment import Assignment
-from grader.core.schema import full_output
+from grader.core.schema import SKELETON_MAX_FRACTION, full_output
 from grader.core.types import check_class
 from grader.engine.grade import grade
-
-SKELETON_MAX_FRACTION = 0.05
 
 
 @dataclass

@@ -20,6 +20,9 @@ HIDDEN_SAFE_KINDS = ("import", "grader")
 #: message is then extra_data.checks[i].instructor_output); results without it predate that rule.
 HIDDEN_OUTPUTS = "hidden_outputs"
 STUDENT_SAFE = "student-safe"
+#: The most the released skeleton may score, as a share of the points: ``nngrade validate`` holds the skeleton
+#: to it, and the class summary reads a submission below it that fails on placeholders as the skeleton.
+SKELETON_MAX_FRACTION = 0.05
 
 
 def shorten(text: str, limit: int) -> str:

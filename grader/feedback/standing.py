@@ -16,7 +16,7 @@ Not attempted is one of two situations, which the summary names:
   failed with kind ``import`` (none of the expected files or names was found, or every module fails to import:
   the summary gives the reason, e.g. "layers.py has a syntax error at line 3"). When some module loads and
   others do not, the status is import error.
-- *submitted the skeleton*: it scores at most :data:`SKELETON_SHARE` of the points (``nngrade validate`` holds
+- *submitted the skeleton*: it scores at most :data:`~grader.core.schema.SKELETON_MAX_FRACTION` of the points (``nngrade validate`` holds
   the released skeleton to the same share), and at least half the checks it fails raised ``NotImplementedError``,
   the placeholder of the released skeletons' functions (the other failures come from what calls them, or from
   placeholders such as a notebook's ``x = ...``: the released numpy_nn, cnn, backprop and torch_basics skeletons
@@ -28,15 +28,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from grader.core.schema import KIND_LABELS
+from grader.core.schema import KIND_LABELS, SKELETON_MAX_FRACTION
 from grader.feedback.classfolder import max_score_of
 from grader.feedback.view import clean_text
 
 GRADED, IMPORT_ERROR, NOT_ATTEMPTED, GRADER_ERROR = "graded", "import error", "not attempted", "grader error"
 STATUSES = (GRADED, IMPORT_ERROR, NOT_ATTEMPTED, GRADER_ERROR)
 SKELETON, NOTHING = "submitted the skeleton", "nothing to grade"
-#: The most a skeleton may score, as a share of the points (the limit ``nngrade validate`` checks).
-SKELETON_SHARE = 0.05
 PLACEHOLDER_ERROR = "NotImplementedError"
 #: What a check's failure was, for the pass rates: passed, failed (its own fault), or a cascade (it failed only
 #: because parts it uses failed their own checks: re-run with the grader's stand-ins for them, it passed).
@@ -91,7 +89,7 @@ def _placeholders(failures: list[tuple[str, str]]) -> int:
 
 
 def _is_skeleton(results: dict, failures: list[tuple[str, str]]) -> bool:
-    return (bool(failures) and float(results["score"]) <= SKELETON_SHARE * max_score_of(results)
+    return (bool(failures) and float(results["score"]) <= SKELETON_MAX_FRACTION * max_score_of(results)
             and 2 * _placeholders(failures) >= len(failures))
 
 

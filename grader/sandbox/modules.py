@@ -17,6 +17,8 @@ import traceback
 import uuid
 from pathlib import Path
 
+from grader.core.schema import shorten
+
 MAX_ERROR_CHARS = 2000
 #: str.translate table that deletes control characters (ANSI escapes start with one) but keeps newlines and tabs.
 CONTROL_CHARACTERS = {c: None for c in range(32) if chr(c) not in "\n\t"} | {0x7f: None}
@@ -159,11 +161,7 @@ class ModuleSet(importlib.abc.MetaPathFinder):
             text = self._explain_failure(stem, exc)
         except BaseException:  # hostile exception attributes
             text = f"{self.display_names.get(stem, self.files[stem].name)} failed to import"
-        if len(text) > MAX_ERROR_CHARS:   # at a word boundary when one is near, like every shortened message
-            head = text[:MAX_ERROR_CHARS]
-            cut = max(head.rfind(" "), head.rfind("\n"))
-            text = (head[:cut] if cut > MAX_ERROR_CHARS * 0.8 else head).rstrip() + " … (shortened)"
-        return text.translate(CONTROL_CHARACTERS)
+        return shorten(text, MAX_ERROR_CHARS).translate(CONTROL_CHARACTERS)
 
     def _explain_failure(self, stem: str, exc: BaseException) -> str:
         shown = self.display_names.get(stem, self.files[stem].name)
