@@ -150,3 +150,27 @@ def test_a_long_import_error_is_shortened_at_a_word_boundary(tmp_path):
     message = modules.load_all()["loud"]
     modules.detach()
     assert message.endswith("gradient … (shortened)") and len(message) < 2100
+
+
+def test_an_error_raised_deep_in_runaway_recursion_is_read_as_exhaustion(tmp_path):
+    """CPython, out of stack or memory deep in a recursion, may raise SystemError: the description says why."""
+    import sys
+
+    from grader.sandbox.worker import RUNAWAY_DEPTH, describe_exception
+
+    files = _write(tmp_path, {"deep.py": "def dive(n):\n    if n == 0:\n        raise SystemError('error return without "
+                                         "exception set')\n    return dive(n - 1) + 1\n"})
+    modules = ModuleSet("pkg", files)
+    assert modules.load_all() == {}
+    dive = modules.find("dive", "deep")
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(RUNAWAY_DEPTH + 1000)
+    try:
+        for depth, runaway in ((10, False), (RUNAWAY_DEPTH + 100, True)):
+            with pytest.raises(SystemError) as raised:
+                dive(depth)
+            message = describe_exception(raised.value, modules)["message"]
+            assert ("the recursion ran the interpreter out of memory or stack" in message) is runaway
+    finally:
+        sys.setrecursionlimit(limit)
+        modules.detach()

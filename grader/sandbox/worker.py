@@ -136,6 +136,11 @@ def _qualified_name(code) -> str:
     return getattr(code, "co_qualname", code.co_name).replace("<locals>.", "")
 
 
+#: More of the student's frames than this on the stack only comes from a raised recursion limit: whatever the
+#: exception then says (CPython may raise SystemError or MemoryError from deep inside), the recursion exhausted it.
+RUNAWAY_DEPTH = 5000
+
+
 def describe_exception(exc: BaseException, modules: ModuleSet | None) -> dict:
     """Type, message and the student's own frames of an exception, as plain data."""
     student_files = {str(p): modules.display_names.get(stem, p.name) for stem, p in modules.files.items()} if modules else {}
@@ -147,9 +152,12 @@ def describe_exception(exc: BaseException, modules: ModuleSet | None) -> dict:
         if shown:
             frames.append([shown, line or 0, _qualified_name(code)[:100],
                            linecache.getline(code.co_filename, line or 0).strip()[:200]])
+    message = _safe_text(lambda: str(exc))
+    if len(frames) > RUNAWAY_DEPTH and not isinstance(exc, RecursionError):
+        message += f" (raised {len(frames)} calls deep: the recursion ran the interpreter out of memory or stack)"
     return {
         "type": _safe_text(lambda: type(exc).__name__),
-        "message": _safe_text(lambda: str(exc)),
+        "message": message,
         "frames": frames[-6:],
         "load_error": isinstance(exc, ModuleLoadError),
     }
